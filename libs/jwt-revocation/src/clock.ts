@@ -1,0 +1,31 @@
+/** The one source of time for the library (ms since the epoch). Override the `Clock` provider to move time in tests. */
+export abstract class Clock {
+  abstract now(): number;
+}
+
+/** `Date.now()`. */
+export class SystemClock extends Clock {
+  now(): number {
+    return Date.now();
+  }
+}
+
+/** A clock that only moves when told to: for tests. */
+export class ManualClock extends Clock {
+  constructor(private current = Date.now()) {
+    super();
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Moves time forward by `ms`. */
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  set(ms: number): void {
+    this.current = ms;
+  }
+}

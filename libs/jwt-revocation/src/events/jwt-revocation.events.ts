@@ -1,0 +1,62 @@
+import type { RevocationReason, RevocationTarget } from '../storage/revocation-store.interface';
+
+/**
+ * Event names. Emit the trigger events from your own services (prefer `await emitter.emitAsync(...)`,
+ * so your response goes out only once the revocation is durable); listen to `TokenRevoked`.
+ */
+export const JwtRevocationEvents = {
+  /** Payload `PasswordChangedEvent`: every token of the user issued before now stops working. */
+  PasswordChanged: 'jwt-revocation.password-changed',
+  /** Payload `RolesChangedEvent`: every token of the user stops working (they carry the old roles). */
+  RolesChanged: 'jwt-revocation.roles-changed',
+  /** Payload `AccountEvent`: every token of the user stops working. */
+  AccountSuspended: 'jwt-revocation.account-suspended',
+  /** Payload `AccountEvent`: every token of the user stops working. */
+  AccountDeleted: 'jwt-revocation.account-deleted',
+  /** Payload `LoggedOutEvent`: one session ends. */
+  LoggedOut: 'jwt-revocation.logged-out',
+  /** Payload `AccountEvent`: every session of the user ends. */
+  LoggedOutEverywhere: 'jwt-revocation.logged-out-everywhere',
+  /** Payload `SuspiciousActivityEvent`: the named token, session, user and/or IP are revoked. */
+  SuspiciousActivity: 'jwt-revocation.suspicious-activity',
+  /** Payload `TokenRevokedEvent`: emitted by the library after every durable revocation. */
+  TokenRevoked: 'jwt-revocation.token-revoked',
+} as const;
+
+export interface AccountEvent {
+  userId: string;
+  /** Who did it (an admin's id, `system`, ...). Recorded in the audit trail. */
+  actor?: string;
+}
+
+export type PasswordChangedEvent = AccountEvent;
+
+export interface RolesChangedEvent extends AccountEvent {
+  roles?: string[];
+}
+
+export interface LoggedOutEvent {
+  sessionId: string;
+  userId?: string;
+  actor?: string;
+}
+
+export interface SuspiciousActivityEvent {
+  userId?: string;
+  sessionId?: string;
+  jti?: string;
+  /** `exp` of that token (seconds), so its denial is kept exactly as long as needed. */
+  jtiExpiresAt?: number;
+  ip?: string;
+  detail?: string;
+  actor?: string;
+}
+
+export interface TokenRevokedEvent {
+  target: RevocationTarget;
+  reason: RevocationReason;
+  actor: string | null;
+  /** Sessions or tokens ended. */
+  count: number;
+  at: number;
+}

@@ -1,0 +1,76 @@
+import {
+  ForbiddenException,
+  HttpException,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
+
+/** Why a token was refused; used in logs, metrics and `invalid_token` descriptions. */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'too_large'
+  | 'wrong_type'
+  | 'unsupported_header'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'missing_claim'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'revoked';
+
+/** No bearer token was presented: 401 with a bare `Bearer` challenge (RFC 6750 §3.1). */
+export class MissingTokenException extends UnauthorizedException {
+  constructor() {
+    super({ statusCode: 401, error: 'Unauthorized', message: 'Bearer token required' });
+  }
+}
+
+/** The token is malformed, expired, forged or otherwise not acceptable: 401 `invalid_token`. */
+export class InvalidTokenException extends UnauthorizedException {
+  constructor(
+    readonly reason: InvalidTokenReason,
+    description = 'The access token is invalid',
+  ) {
+    super({ statusCode: 401, error: 'invalid_token', message: description });
+  }
+}
+
+/** The token is well formed and signed, but was revoked: 401 `invalid_token`. */
+export class TokenRevokedException extends InvalidTokenException {
+  constructor(readonly revokedBy: string) {
+    super('revoked', 'The access token has been revoked');
+  }
+}
+
+/** The token is valid but lacks every required role: 403 `insufficient_scope`. */
+export class InsufficientScopeException extends ForbiddenException {
+  constructor() {
+    super({ statusCode: 403, error: 'insufficient_scope', message: 'Insufficient role for this resource' });
+  }
+}
+
+/** Revocations cannot be checked (store unreachable, cache not loaded or stale): 503. */
+export class RevocationUnavailableException extends ServiceUnavailableException {
+  constructor(detail = 'Revocation state is unavailable') {
+    super({ statusCode: 503, error: 'Service Unavailable', message: detail });
+  }
+}
+
+/** The RFC 6750 `WWW-Authenticate` value for an exception thrown on a protected route, if any. */
+export function bearerChallenge(exception: unknown, realm?: string): string | undefined {
+  const prefix = realm ? `Bearer realm="${realm}"` : 'Bearer';
+  const sep = realm ? ', ' : ' ';
+  if (exception instanceof InvalidTokenException) {
+    return `${prefix}${sep}error="invalid_token", error_description="${exception.message}"`;
+  }
+  if (exception instanceof InsufficientScopeException) return `${prefix}${sep}error="insufficient_scope"`;
+  if (exception instanceof MissingTokenException) return prefix;
+  return undefined;
+}
+
+export function isHttpException(error: unknown): error is HttpException {
+  return error instanceof HttpException;
+}

@@ -1,0 +1,78 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC_KEY } from './decorators/public.decorator';
+import { Roles } from './decorators/roles.decorator';
+import { CLAIMS_REQUEST_KEY } from './decorators/current-claims.decorator';
+import {
+  bearerChallenge,
+  InsufficientScopeException,
+  InvalidTokenException,
+  MissingTokenException,
+} from './jwt-revocation.exceptions';
+import { RevocationService } from './revocation/revocation.service';
+import type { AccessTokenClaims } from './tokens/token.claims';
+import { TokenVerifier } from './tokens/token.verifier';
+
+type HttpRequest = { headers: Record<string, string | string[] | undefined> } & Record<string, unknown>;
+type HttpResponse = { header(name: string, value: string): unknown };
+
+/**
+ * Extract the bearer token -> verify it -> check revocation (in memory) -> check roles.
+ * Use it through `@Authorize()`, `@UseGuards(JwtRevocationGuard)` or as a global guard with `@Public()`.
+ * Subclass and override `getRequest`/`getResponse`/`handleError` for GraphQL or WebSockets.
+ */
+@Injectable()
+export class JwtRevocationGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(TokenVerifier) protected readonly verifier: TokenVerifier,
+    @Inject(RevocationService) protected readonly revocations: RevocationService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    try {
+      const request = this.getRequest(context);
+      const claims = this.verifier.verifyAccessToken(this.extractToken(request));
+      this.revocations.assertNotRevoked(claims);
+      this.checkRoles(claims, this.reflector.getAllAndOverride(Roles, targets));
+      request[CLAIMS_REQUEST_KEY] = claims;
+      return true;
+    } catch (error) {
+      throw this.handleError(error, context);
+    }
+  }
+
+  protected getRequest(context: ExecutionContext): HttpRequest {
+    return context.switchToHttp().getRequest<HttpRequest>();
+  }
+
+  protected getResponse(context: ExecutionContext): HttpResponse | undefined {
+    return context.switchToHttp().getResponse<HttpResponse>();
+  }
+
+  /** The RFC 6750 bearer token of the `Authorization` header. */
+  protected extractToken(request: HttpRequest): string {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') throw new MissingTokenException();
+    if (typeof header !== 'string') throw new InvalidTokenException('malformed', 'Malformed Authorization header');
+    const match = /^(\S+)(?: +(.*))?$/.exec(header);
+    if (!match || match[1].toLowerCase() !== 'bearer') throw new MissingTokenException();
+    const token = match[2]?.trim();
+    if (!token) throw new InvalidTokenException('malformed', 'Malformed Authorization header');
+    return token;
+  }
+
+  protected checkRoles(claims: AccessTokenClaims, required: string[] | undefined): void {
+    if (!required || required.length === 0) return;
+    if (!required.some((role) => claims.roles.includes(role))) throw new InsufficientScopeException();
+  }
+
+  /** Sets the `WWW-Authenticate` challenge and returns the error to throw. */
+  protected handleError(error: unknown, context: ExecutionContext): unknown {
+    const challenge = bearerChallenge(error);
+    if (challenge) this.getResponse(context)?.header('WWW-Authenticate', challenge);
+    return error;
+  }
+}

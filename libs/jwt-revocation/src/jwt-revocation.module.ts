@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { RevocationEventsListener } from './events/revocation-events.listener';
+import { JwtRevocationGuard } from './jwt-revocation.guard';
+import { ConfigurableModuleClass } from './jwt-revocation.module-definition';
+import {
+  cacheProvider,
+  clockProvider,
+  configProvider,
+  storeProvider,
+} from './jwt-revocation.providers';
+import { RevocationService } from './revocation/revocation.service';
+import { RevocationSync } from './revocation/revocation-sync.service';
+import { SessionService } from './sessions/session.service';
+import { TokenIssuer } from './tokens/token.issuer';
+import { TokenVerifier } from './tokens/token.verifier';
+import { JwtRevocationConfig } from './jwt-revocation.config';
+import { RevocationStore } from './storage/revocation-store.interface';
+import { Clock } from './clock';
+
+/**
+ * JWT revocation for Nest: `JwtRevocationModule.forRoot(options)` or `.forRootAsync({ useFactory })`.
+ * Global by default; provides the guard, `RevocationService`, `SessionService` and the event listener.
+ */
+@Module({
+  providers: [
+    configProvider,
+    storeProvider,
+    cacheProvider,
+    clockProvider,
+    TokenVerifier,
+    TokenIssuer,
+    RevocationSync,
+    RevocationService,
+    SessionService,
+    JwtRevocationGuard,
+    RevocationEventsListener,
+  ],
+  exports: [
+    JwtRevocationConfig,
+    RevocationStore,
+    Clock,
+    TokenVerifier,
+    TokenIssuer,
+    RevocationSync,
+    RevocationService,
+    SessionService,
+    JwtRevocationGuard,
+  ],
+})
+export class JwtRevocationModule extends ConfigurableModuleClass {}

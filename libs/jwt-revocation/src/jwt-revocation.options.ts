@@ -1,0 +1,75 @@
+import type { KeyObject } from 'node:crypto';
+import type { RevocationStore } from './storage/revocation-store.interface';
+
+/** Signature algorithms the library signs and verifies. Anything else (including `none`) is refused. */
+export type JwtAlgorithm = 'HS256' | 'ES256' | 'EdDSA' | 'RS256';
+
+/** One asymmetric key of the key ring. Several may be configured at once for rotation. */
+export interface JwtAsymmetricKey {
+  /** Key id written to the `kid` header of tokens signed with this key. Required and unique. */
+  kid: string;
+  /** `ES256` (P-256), `EdDSA` (Ed25519) or `RS256` (RSA >= 2048 bits). */
+  algorithm: Exclude<JwtAlgorithm, 'HS256'>;
+  /** PEM or `KeyObject`. Only the key used for signing needs one. */
+  privateKey?: string | KeyObject;
+  /** PEM or `KeyObject`. Derived from `privateKey` when omitted. */
+  publicKey?: string | KeyObject;
+}
+
+/** Where revocations and sessions are kept. */
+export type RevocationMode = 'denylist' | 'allowlist';
+
+/** What protected routes do when the revocation cache cannot be trusted (not loaded, or stale). */
+export type FailureMode = 'closed' | 'open';
+
+/**
+ * Options of `JwtRevocationModule.forRoot()` / `forRootAsync()`.
+ * Durations are in seconds.
+ */
+export interface JwtRevocationModuleOptions {
+  /**
+   * HS256 secret: a string (its UTF-8 bytes are the key), a Buffer or a secret `KeyObject`.
+   * Refused when shorter than 32 bytes. Give either `secret` or `keys`.
+   */
+  secret?: string | Buffer | KeyObject;
+  /** Asymmetric key ring. Tokens are signed with `signingKid` (default: the first key with a private key). */
+  keys?: JwtAsymmetricKey[];
+  /** `kid` of the key used to sign new tokens. Default: the first key that has a private key. */
+  signingKid?: string;
+  /** `iss` written to and required in every token. Default: none (not checked). */
+  issuer?: string;
+  /** `aud` written to and required in every token. Default: none (not checked). */
+  audience?: string;
+  /** Access-token lifetime. Default 900 (15 minutes). */
+  accessTokenTtl?: number;
+  /** Refresh-token lifetime. Default 1209600 (14 days). */
+  refreshTokenTtl?: number;
+  /** A session with no refresh for this long ends. Default: `refreshTokenTtl`. `0` disables it. */
+  sessionIdleTimeout?: number;
+  /** A session ends this long after login, whatever its activity. Default 2592000 (30 days). */
+  sessionAbsoluteTimeout?: number;
+  /** Leeway for `exp`, `nbf` and `iat` checks. Default 5. */
+  clockTolerance?: number;
+  /**
+   * `denylist` (default): a valid token is accepted unless revoked.
+   * `allowlist`: a valid token is accepted only while its session is known and active.
+   */
+  mode?: RevocationMode;
+  /** The store port. Default: an in-memory store (lost at restart: for tests and demos only). */
+  store?: RevocationStore;
+  /** `closed` (default): protected routes answer 503 while revocations cannot be checked. `open`: accept and log. */
+  failureMode?: FailureMode;
+  /**
+   * Window in which presenting the refresh token that was just rotated returns the same successor
+   * instead of counting as reuse. Default 5. `0` turns it off.
+   */
+  refreshReuseGrace?: number;
+  /** Tokens longer than this many characters are refused before any parsing. Default 8192. */
+  maxTokenLength?: number;
+  /** How often each instance reads new revocations from the store (the safety net across instances). Default 1. `0` disables. */
+  pollInterval?: number;
+  /** An instance whose cache has not been confirmed fresh for this long stops trusting it. Default 10. */
+  maxStaleness?: number;
+  /** How often expired revocations and sessions are purged. Default 3600. `0` disables. */
+  purgeInterval?: number;
+}

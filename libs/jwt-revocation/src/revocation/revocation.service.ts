@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Clock } from '../clock';
+import { EVENT_EMITTER_TOKEN, EventEmitterLike } from '../events/optional-event-emitter';
+import { JwtRevocationEvents, TokenRevokedEvent } from '../events/jwt-revocation.events';
+import { JwtRevocationConfig } from '../jwt-revocation.config';
+import { RevocationUnavailableException, TokenRevokedException } from '../jwt-revocation.exceptions';
+import {
+  AuditEntry,
+  AuditQuery,
+  RevocationReason,
+  RevocationStore,
+  RevocationTarget,
+} from '../storage/revocation-store.interface';
+import type { BaseTokenClaims } from '../tokens/token.claims';
+import { RevocationCache, RevocationVerdict } from './revocation.cache';
+import { RevocationSync } from './revocation-sync.service';
+
+/** Who revoked and why; recorded in the audit trail. */
+export interface RevocationContext {
+  reason: RevocationReason;
+  actor?: string | null;
+}
+
+/** What a revocation ended. */
+export interface RevocationResult {
+  /** Sessions (or, for a `jti`, tokens) that were active and now are not. */
+  revoked: number;
+}
+
+/**
+ * Revokes tokens by `jti`, session, user, IP or globally. Each call returns only once the
+ * revocation is durable in the store and enforced by this instance; other instances follow
+ * through the store's change log.
+ */
+@Injectable()
+export class RevocationService {
+  private readonly logger = new Logger('JwtRevocation');
+
+  constructor(
+    @Inject(RevocationStore) private readonly store: RevocationStore,
+    @Inject(RevocationCache) private readonly cache: RevocationCache,
+    @Inject(RevocationSync) private readonly sync: RevocationSync,
+    @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
+    @Inject(Clock) private readonly clock: Clock,
+    @Optional() @Inject(EVENT_EMITTER_TOKEN) private readonly events?: EventEmitterLike,
+  ) {}
+
+  /**
+   * Revokes one token by its `jti`. `expiresAt` (the token's `exp`, in seconds) bounds how long
+   * the denial is kept; without it, the longest access-token lifetime is assumed.
+   */
+  revokeToken(jti: string, context: RevocationContext, expiresAt?: number): Promise<RevocationResult> {
+    const now = this.clock.now();
+    const until =
+      expiresAt !== undefined
+        ? expiresAt * 1000 + this.config.clockToleranceMs
+        : now + this.config.accessTokenTtlMs + this.config.clockToleranceMs;
+    return this.revoke({ kind: 'jti', jti, expiresAt: until }, context);
+  }
+
+  /** Ends one session: its access tokens and its refresh-token family. */
+  revokeSession(sessionId: string, context: RevocationContext): Promise<RevocationResult> {
+    return this.revoke({ kind: 'session', sessionId }, context);
+  }
+
+  /** Ends every session and token of a user issued before this call. Later logins are unaffected. */
+  revokeUser(subject: string, context: RevocationContext): Promise<RevocationResult> {
+    return this.revoke({ kind: 'user', subject }, context);
+  }
+
+  /** Kill switch: every token and session issued before this call, for every user. */
+  revokeAll(context: RevocationContext): Promise<RevocationResult> {
+    return this.revoke({ kind: 'global' }, context);
+  }
+
+  /** Ends every active session created or last refreshed from `ip`. */
+  revokeIp(ip: string, context: RevocationContext): Promise<RevocationResult> {
+    return this.revoke({ kind: 'ip', ip }, context);
+  }
+
+  /** The audit trail, newest first. */
+  audit(query: Partial<AuditQuery> = {}): Promise<AuditEntry[]> {
+    return this.store.queryAudit({ limit: 50, ...query });
+  }
+
+  /**
+   * Throws `TokenRevokedException` when the claims are revoked, and `RevocationUnavailableException`
+   * when revocations cannot be checked and the failure mode is `closed`. In memory: no I/O.
+   */
+  assertNotRevoked(claims: BaseTokenClaims): void {
+    if (!this.sync.isTrusted()) {
+      if (this.config.failureMode === 'closed') throw new RevocationUnavailableException();
+      this.sync.noteFailOpen();
+    }
+    const verdict = this.cache.check(claims, this.clock.now());
+    if (verdict !== undefined) throw new TokenRevokedException(verdict);
+  }
+
+  /** Why the claims are revoked, or `undefined`. Does not consider the failure mode. */
+  check(claims: BaseTokenClaims): RevocationVerdict | undefined {
+    return this.cache.check(claims, this.clock.now());
+  }
+
+  private async revoke(target: RevocationTarget, context: RevocationContext): Promise<RevocationResult> {
+    const at = this.clock.now();
+    const outcome = await this.store.revoke({
+      target,
+      reason: context.reason,
+      actor: context.actor ?? null,
+      at,
+      tokenLifetimeMs: this.config.accessTokenTtlMs + this.config.clockToleranceMs,
+      sessionLifetimeMs: this.config.sessionAbsoluteTimeoutMs,
+    });
+    for (const change of outcome.changes) this.sync.applyLocal(change);
+    const event: TokenRevokedEvent = {
+      target,
+      reason: context.reason,
+      actor: context.actor ?? null,
+      count: outcome.count,
+      at,
+    };
+    try {
+      this.events?.emit(JwtRevocationEvents.TokenRevoked, event);
+    } catch (error) {
+      this.logger.error(`A ${JwtRevocationEvents.TokenRevoked} listener failed: ${String(error)}`);
+    }
+    return { revoked: outcome.count };
+  }
+}

@@ -1,0 +1,237 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../clock';
+import { JwtRevocationConfig } from '../jwt-revocation.config';
+import { InvalidTokenException, TokenRevokedException } from '../jwt-revocation.exceptions';
+import { RevocationContext, RevocationService } from '../revocation/revocation.service';
+import { RevocationSync } from '../revocation/revocation-sync.service';
+import { RevocationStore, SessionRecord } from '../storage/revocation-store.interface';
+import { isSessionActive } from '../storage/session-state';
+import type { AccessTokenClaims, RefreshTokenClaims } from '../tokens/token.claims';
+import { newTokenId, TokenIssuer } from '../tokens/token.issuer';
+import { TokenVerifier } from '../tokens/token.verifier';
+
+/** Where a client is calling from. Recorded on the session. */
+export interface ClientContext {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** An access + refresh token pair (the fields of an RFC 6749 §5.1 response, camel-cased). */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Access-token lifetime in seconds. */
+  expiresIn: number;
+  sessionId: string;
+  claims: AccessTokenClaims;
+}
+
+/** A session as shown to its user. Times in ms. */
+export interface SessionView {
+  id: string;
+  subject: string;
+  roles: string[];
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  ip: string | null;
+  lastIp: string | null;
+  userAgent: string | null;
+}
+
+/** Hooks of `refresh()`. */
+export interface RefreshOptions {
+  /**
+   * Runs before a rotation with the stored session: throw to refuse (e.g. after revoking it because
+   * the user agent changed). Not called for a grace-window retry.
+   */
+  beforeRotate?: (session: SessionView, context: ClientContext) => void | Promise<void>;
+}
+
+/** Presented refresh token had already been rotated: its whole session was revoked. */
+export class RefreshTokenReusedException extends TokenRevokedException {
+  constructor(
+    readonly sessionId: string,
+    readonly subject: string,
+  ) {
+    super('refresh_reuse');
+  }
+}
+
+/** Issues sessions, rotates refresh tokens (single use, with reuse detection) and lists or ends sessions. */
+@Injectable()
+export class SessionService {
+  constructor(
+    @Inject(RevocationStore) private readonly store: RevocationStore,
+    @Inject(RevocationService) private readonly revocations: RevocationService,
+    @Inject(RevocationSync) private readonly sync: RevocationSync,
+    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Starts a session for `subject` and returns its first token pair. */
+  async issue(
+    subject: string,
+    options: { roles?: string[] } & ClientContext = {},
+  ): Promise<TokenPair> {
+    const now = this.clock.now();
+    const versions = await this.store.versions(subject);
+    const expiresAt = now + this.config.sessionAbsoluteTimeoutMs;
+    const session: SessionRecord = {
+      id: newTokenId(),
+      subject,
+      roles: [...(options.roles ?? [])],
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+      ip: clip(options.ip, 64),
+      lastIp: clip(options.ip, 64),
+      userAgent: clip(options.userAgent, 512),
+      userVersion: versions.user,
+      globalVersion: versions.global,
+      refreshJti: newTokenId(),
+      refreshIssuedAt: now,
+      refreshExpiresAt: Math.min(now + this.config.refreshTokenTtlMs, expiresAt),
+      previousRefreshJti: null,
+      rotatedAt: null,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    const change = await this.store.createSession(session);
+    this.sync.applyLocal(change);
+    return this.pair(session, now);
+  }
+
+  /**
+   * Rotates a refresh token: returns a new pair and invalidates the one presented. Presenting a
+   * token that was already rotated revokes the whole session, except within `refreshReuseGrace`
+   * after the rotation, where the same successor is returned again (never a second one).
+   */
+  async refresh(refreshToken: unknown, context: ClientContext = {}, options: RefreshOptions = {}): Promise<TokenPair> {
+    const claims = this.verifier.verifyRefreshToken(refreshToken);
+    let session = await this.liveSession(claims);
+    if (claims.jti === session.refreshJti) {
+      await options.beforeRotate?.(toView(session), context);
+      const now = this.clock.now();
+      const next = {
+        nextJti: newTokenId(),
+        issuedAt: now,
+        expiresAt: Math.min(now + this.config.refreshTokenTtlMs, session.expiresAt),
+      };
+      const rotated = await this.store.rotateRefresh({
+        sessionId: session.id,
+        expectedJti: claims.jti,
+        ...next,
+        at: now,
+        ip: clip(context.ip, 64),
+      });
+      if (rotated) {
+        return this.pair(
+          {
+            ...session,
+            refreshJti: next.nextJti,
+            refreshIssuedAt: next.issuedAt,
+            refreshExpiresAt: next.expiresAt,
+            previousRefreshJti: claims.jti,
+            rotatedAt: now,
+            lastSeenAt: now,
+          },
+          now,
+        );
+      }
+      session = await this.liveSession(claims);
+    }
+    const now = this.clock.now();
+    const withinGrace =
+      claims.jti === session.previousRefreshJti &&
+      session.rotatedAt !== null &&
+      now - session.rotatedAt <= this.config.refreshReuseGraceMs;
+    if (withinGrace) return this.pair(session, now);
+    await this.revocations.revokeSession(session.id, { reason: 'refresh_reuse', actor: 'system' });
+    throw new RefreshTokenReusedException(session.id, session.subject);
+  }
+
+  /** Ends one session (its access tokens and refresh tokens). */
+  logout(sessionId: string, context: Partial<RevocationContext> = {}): Promise<{ revoked: number }> {
+    return this.revocations.revokeSession(sessionId, { reason: 'logout', ...context });
+  }
+
+  /** The user's active sessions, oldest first. */
+  async list(subject: string): Promise<SessionView[]> {
+    const now = this.clock.now();
+    const sessions = await this.store.listSessions(subject, now);
+    return sessions.filter((s) => !this.isIdle(s, now)).map(toView);
+  }
+
+  /** The session if it exists, whatever its state. */
+  async find(sessionId: string): Promise<SessionView | null> {
+    const session = await this.store.findSession(sessionId);
+    return session ? toView(session) : null;
+  }
+
+  /** Ends a session of `subject`; false when the user has no such active session. */
+  async revokeOwn(subject: string, sessionId: string, context: Partial<RevocationContext> = {}): Promise<boolean> {
+    const session = await this.store.findSession(sessionId);
+    if (!session || session.subject !== subject) return false;
+    const versions = await this.store.versions(subject);
+    if (!isSessionActive(session, versions, this.clock.now())) return false;
+    await this.revocations.revokeSession(sessionId, { reason: 'logout', ...context });
+    return true;
+  }
+
+  private async liveSession(claims: RefreshTokenClaims): Promise<SessionRecord> {
+    const session = await this.store.findSession(claims.sid);
+    if (!session || session.subject !== claims.sub) throw new TokenRevokedException('session');
+    const now = this.clock.now();
+    if (session.revokedAt === null && session.expiresAt <= now) {
+      await this.revocations.revokeSession(session.id, { reason: 'session_timeout', actor: 'system' });
+      throw new InvalidTokenException('expired', 'The session has reached its maximum lifetime');
+    }
+    const versions = await this.store.versions(session.subject);
+    if (!isSessionActive(session, versions, now)) throw new TokenRevokedException('session');
+    if (claims.uv < versions.user || claims.gv < versions.global) throw new TokenRevokedException('user');
+    if (this.isIdle(session, now)) {
+      await this.revocations.revokeSession(session.id, { reason: 'session_timeout', actor: 'system' });
+      throw new InvalidTokenException('expired', 'The session has been idle for too long');
+    }
+    return session;
+  }
+
+  private isIdle(session: SessionRecord, now: number): boolean {
+    const idle = this.config.sessionIdleTimeoutMs;
+    return idle > 0 && now - session.lastSeenAt > idle;
+  }
+
+  private pair(session: SessionRecord, now: number): TokenPair {
+    const access = this.issuer.signAccessToken(session, now);
+    return {
+      accessToken: access.token,
+      refreshToken: this.issuer.signRefreshToken(session),
+      tokenType: 'Bearer',
+      expiresIn: Math.max(0, access.claims.exp - access.claims.iat),
+      sessionId: session.id,
+      claims: access.claims,
+    };
+  }
+}
+
+function toView(s: SessionRecord): SessionView {
+  return {
+    id: s.id,
+    subject: s.subject,
+    roles: s.roles,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+    expiresAt: s.expiresAt,
+    ip: s.ip,
+    lastIp: s.lastIp,
+    userAgent: s.userAgent,
+  };
+}
+
+function clip(value: string | null | undefined, max: number): string | null {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
+}

@@ -1,0 +1,34 @@
+/** `typ` header of access tokens (RFC 9068). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** `typ` header of refresh tokens: never accepted where an access token is expected, nor the reverse. */
+export const REFRESH_TOKEN_TYPE = 'refresh+jwt';
+
+export type TokenKind = 'access' | 'refresh';
+
+/** Claims shared by both token kinds. Times are seconds since the epoch. */
+export interface BaseTokenClaims {
+  /** Subject: the user id. */
+  sub: string;
+  /** Unique token id. */
+  jti: string;
+  /** Session id. Every token belongs to one session. */
+  sid: string;
+  iat: number;
+  exp: number;
+  nbf?: number;
+  iss?: string;
+  aud?: string | string[];
+  /** The user's revocation version when the session began: a user-wide revocation raises it. */
+  uv: number;
+  /** The global revocation version when the session began: the kill switch raises it. */
+  gv: number;
+}
+
+/** Verified claims of an access token, as the guard hands them to handlers. */
+export interface AccessTokenClaims extends BaseTokenClaims {
+  roles: string[];
+  [claim: string]: unknown;
+}
+
+/** Verified claims of a refresh token. */
+export type RefreshTokenClaims = BaseTokenClaims;

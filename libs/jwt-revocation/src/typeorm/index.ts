@@ -1,0 +1,9 @@
+export { TypeOrmRevocationStore } from './typeorm-revocation.store';
+export {
+  JWT_REVOCATION_ENTITIES,
+  RevocationAuditEntity,
+  RevocationChangeEntity,
+  RevocationSessionEntity,
+  RevocationVersionEntity,
+} from './revocation.entities';
+export { CreateJwtRevocation1764300000000, JWT_REVOCATION_MIGRATIONS } from './migrations';

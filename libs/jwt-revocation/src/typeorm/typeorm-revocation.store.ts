@@ -1,0 +1,307 @@
+import { DataSource, EntityManager, In, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
+import type {
+  AuditEntry,
+  AuditQuery,
+  RefreshRotation,
+  RevocationChange,
+  RevocationCommand,
+  RevocationOutcome,
+  RevocationSnapshot,
+  RevocationStore,
+  SessionRecord,
+} from '../storage/revocation-store.interface';
+import {
+  auditTarget,
+  isSessionActive,
+  sessionDenyUntil,
+  VERSION_CHANGE_RETENTION_MS,
+} from '../storage/session-state';
+import {
+  RevocationAuditEntity,
+  RevocationChangeEntity,
+  RevocationSessionEntity,
+  RevocationVersionEntity,
+} from './revocation.entities';
+
+type Versions = { user: number; global: number };
+const EXPIRING_KINDS = ['jti', 'session', 'session-open'];
+
+/**
+ * The durable store, on the `DataSource` you give it (SQLite, Postgres or MySQL/MariaDB).
+ * Register `JWT_REVOCATION_ENTITIES` and `JWT_REVOCATION_MIGRATIONS` on that DataSource.
+ */
+export class TypeOrmRevocationStore implements RevocationStore {
+  private readonly sqlite: boolean;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sqlite = ['better-sqlite3', 'sqlite'].includes(dataSource.options.type);
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  async loadSnapshot(now: number): Promise<RevocationSnapshot> {
+    const cursorRows: { max: string | number | null }[] = await this.dataSource
+      .createQueryBuilder(RevocationChangeEntity, 'c')
+      .select('MAX(c.seq)', 'max')
+      .getRawMany();
+    const cursor = Number(cursorRows[0]?.max ?? 0);
+    const rows: { kind: string; target: string; expires_at: string | number }[] = await this.dataSource
+      .createQueryBuilder(RevocationChangeEntity, 'c')
+      .select(['c.kind AS kind', 'c.target AS target', 'c.expires_at AS expires_at'])
+      .where('c.kind IN (:...kinds)', { kinds: EXPIRING_KINDS })
+      .andWhere('c.expires_at > :now', { now })
+      .getRawMany();
+    const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
+    return {
+      cursor,
+      changes: rows.map((r) => ({
+        seq: 0,
+        kind: r.kind as RevocationChange['kind'],
+        target: r.target,
+        version: 0,
+        expiresAt: Number(r.expires_at),
+      })),
+      userVersions: versions.filter((v) => v.scope === 'user').map((v) => [v.subject, v.version]),
+      globalVersion: versions.find((v) => v.scope === 'global')?.version ?? 0,
+    };
+  }
+
+  async changesSince(cursor: number, limit: number): Promise<RevocationChange[]> {
+    const rows = await this.dataSource.getRepository(RevocationChangeEntity).find({
+      where: { seq: MoreThan(cursor) },
+      order: { seq: 'ASC' },
+      take: limit,
+    });
+    return rows.map(toChange);
+  }
+
+  async versions(subject: string): Promise<Versions> {
+    return this.readVersions(this.dataSource.manager, subject);
+  }
+
+  revoke(command: RevocationCommand): Promise<RevocationOutcome> {
+    return this.write(() =>
+      this.dataSource.transaction(async (em) => {
+        const outcome = await this.applyRevocation(em, command);
+        await em.insert(RevocationAuditEntity, {
+          kind: command.target.kind,
+          target: auditTarget(command).slice(0, 255),
+          reason: String(command.reason).slice(0, 64),
+          actor: command.actor ? command.actor.slice(0, 255) : null,
+          count: outcome.count,
+          createdAt: command.at,
+        });
+        return outcome;
+      }),
+    );
+  }
+
+  createSession(session: SessionRecord): Promise<RevocationChange> {
+    return this.write(() =>
+      this.dataSource.transaction(async (em) => {
+        await em.insert(RevocationSessionEntity, { ...session, roles: JSON.stringify(session.roles) });
+        return this.appendChange(em, 'session-open', session.id, 0, session.expiresAt, session.createdAt);
+      }),
+    );
+  }
+
+  async findSession(id: string): Promise<SessionRecord | null> {
+    const row = await this.dataSource.getRepository(RevocationSessionEntity).findOneBy({ id });
+    return row ? toSession(row) : null;
+  }
+
+  async listSessions(subject: string, now: number): Promise<SessionRecord[]> {
+    const versions = await this.versions(subject);
+    const rows = await this.dataSource.getRepository(RevocationSessionEntity).find({
+      where: { subject, expiresAt: MoreThan(now) },
+      order: { createdAt: 'ASC' },
+    });
+    return rows.map(toSession).filter((s) => isSessionActive(s, versions, now));
+  }
+
+  rotateRefresh(r: RefreshRotation): Promise<boolean> {
+    return this.write(async () => {
+      const result = await this.dataSource
+        .createQueryBuilder()
+        .update(RevocationSessionEntity)
+        .set({
+          previousRefreshJti: r.expectedJti,
+          refreshJti: r.nextJti,
+          refreshIssuedAt: r.issuedAt,
+          refreshExpiresAt: r.expiresAt,
+          rotatedAt: r.at,
+          lastSeenAt: r.at,
+          ...(r.ip ? { lastIp: r.ip } : {}),
+        })
+        .where('id = :id AND refresh_jti = :expected AND revoked_at IS NULL', {
+          id: r.sessionId,
+          expected: r.expectedJti,
+        })
+        .execute();
+      return result.affected === 1;
+    });
+  }
+
+  async queryAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const rows = await this.dataSource.getRepository(RevocationAuditEntity).find({
+      where: {
+        ...(q.beforeId === undefined ? {} : { id: LessThan(q.beforeId) }),
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+        ...(q.target === undefined ? {} : { target: q.target }),
+      },
+      order: { id: 'DESC' },
+      take: q.limit,
+    });
+    return rows.map((r) => ({ ...r, id: Number(r.id), kind: r.kind as AuditEntry['kind'] }));
+  }
+
+  purgeExpired(now: number): Promise<number> {
+    return this.write(async () => {
+      const changes = this.dataSource.getRepository(RevocationChangeEntity);
+      const expired = await changes.delete({ kind: In(EXPIRING_KINDS), expiresAt: LessThanOrEqual(now) });
+      const versions = await changes.delete({
+        kind: In(['user', 'global']),
+        createdAt: LessThanOrEqual(now - VERSION_CHANGE_RETENTION_MS),
+      });
+      const sessions = await this.dataSource
+        .getRepository(RevocationSessionEntity)
+        .delete({ expiresAt: LessThanOrEqual(now) });
+      return (expired.affected ?? 0) + (versions.affected ?? 0) + (sessions.affected ?? 0);
+    });
+  }
+
+  private async applyRevocation(em: EntityManager, command: RevocationCommand): Promise<RevocationOutcome> {
+    const t = command.target;
+    switch (t.kind) {
+      case 'jti':
+        return { count: 1, changes: [await this.appendChange(em, 'jti', t.jti, 0, t.expiresAt, command.at)] };
+      case 'session':
+        return this.revokeSessions(em, command, [t.sessionId]);
+      case 'ip': {
+        const rows = await em.getRepository(RevocationSessionEntity).find({
+          select: { id: true },
+          where: [
+            { ip: t.ip, expiresAt: MoreThan(command.at) },
+            { lastIp: t.ip, expiresAt: MoreThan(command.at) },
+          ],
+        });
+        return this.revokeSessions(em, command, [...new Set(rows.map((r) => r.id))], true);
+      }
+      case 'user': {
+        const count = await this.countActive(em, command.at, t.subject);
+        const version = await this.bumpVersion(em, 'user', t.subject);
+        return { count, changes: [await this.appendChange(em, 'user', t.subject, version, 0, command.at)] };
+      }
+      case 'global': {
+        const count = await this.countActive(em, command.at);
+        const version = await this.bumpVersion(em, 'global', '*');
+        return { count, changes: [await this.appendChange(em, 'global', '*', version, 0, command.at)] };
+      }
+    }
+  }
+
+  private async revokeSessions(
+    em: EntityManager,
+    command: RevocationCommand,
+    ids: string[],
+    activeOnly = false,
+  ): Promise<RevocationOutcome> {
+    const repo = em.getRepository(RevocationSessionEntity);
+    let count = 0;
+    const changes: RevocationChange[] = [];
+    for (const id of ids) {
+      const row = await repo.findOneBy({ id });
+      const session = row ? toSession(row) : null;
+      const active = session !== null && isSessionActive(session, await this.readVersions(em, session.subject), command.at);
+      if (activeOnly && !active) continue;
+      if (active) count++;
+      if (session && session.revokedAt === null) {
+        await repo.update({ id }, { revokedAt: command.at, revokedReason: String(command.reason).slice(0, 64) });
+      }
+      changes.push(await this.appendChange(em, 'session', id, 0, sessionDenyUntil(session, command), command.at));
+    }
+    return { count, changes };
+  }
+
+  private async countActive(em: EntityManager, now: number, subject?: string): Promise<number> {
+    const versions = await this.readVersions(em, subject ?? '*');
+    const query = em
+      .createQueryBuilder(RevocationSessionEntity, 's')
+      .where('s.revoked_at IS NULL AND s.expires_at > :now', { now })
+      .andWhere('s.global_version >= :gv', { gv: versions.global });
+    if (subject !== undefined) {
+      query.andWhere('s.subject = :subject AND s.user_version >= :uv', { subject, uv: versions.user });
+    }
+    return query.getCount();
+  }
+
+  private async bumpVersion(em: EntityManager, scope: 'user' | 'global', subject: string): Promise<number> {
+    const table = em.connection.driver.escape('jwt_revocation_version');
+    const type = em.connection.options.type;
+    if (type === 'mysql' || type === 'mariadb') {
+      await em.query(
+        `INSERT INTO ${table} (scope, subject, version) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE version = version + 1`,
+        [scope, subject],
+      );
+    } else {
+      const p = type === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+      await em.query(
+        `INSERT INTO ${table} (scope, subject, version) VALUES (${p[0]}, ${p[1]}, 1) ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1`,
+        [scope, subject],
+      );
+    }
+    const row = await em.getRepository(RevocationVersionEntity).findOneByOrFail({ scope, subject });
+    return row.version;
+  }
+
+  private async readVersions(em: EntityManager, subject: string): Promise<Versions> {
+    const rows = await em.getRepository(RevocationVersionEntity).find({
+      where: [
+        { scope: 'user', subject },
+        { scope: 'global', subject: '*' },
+      ],
+    });
+    return {
+      user: rows.find((r) => r.scope === 'user')?.version ?? 0,
+      global: rows.find((r) => r.scope === 'global')?.version ?? 0,
+    };
+  }
+
+  private async appendChange(
+    em: EntityManager,
+    kind: RevocationChange['kind'],
+    target: string,
+    version: number,
+    expiresAt: number,
+    at: number,
+  ): Promise<RevocationChange> {
+    const result = await em.insert(RevocationChangeEntity, { kind, target, version, expiresAt, createdAt: at });
+    const seq = Number(result.identifiers[0]?.seq ?? result.raw?.insertId ?? result.raw);
+    return { seq, kind, target, version, expiresAt };
+  }
+
+  /** SQLite has one connection: transactions from concurrent requests would interleave, so writes queue. */
+  private write<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.sqlite) return work();
+    const run = this.writeQueue.then(work, work);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function toChange(row: RevocationChangeEntity): RevocationChange {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind as RevocationChange['kind'],
+    target: row.target,
+    version: row.version,
+    expiresAt: row.expiresAt,
+  };
+}
+
+function toSession(row: RevocationSessionEntity): SessionRecord {
+  return { ...row, roles: JSON.parse(row.roles) as string[] };
+}
