@@ -1,0 +1,284 @@
+import type {
+  RevocationCommand,
+  RevocationStore,
+  RevocationTarget,
+  SessionRecord,
+} from './revocation-store.interface';
+
+/** A store under test and how to dispose of it. */
+export interface StoreUnderTest {
+  store: RevocationStore;
+  teardown(): Promise<void>;
+}
+
+const T0 = 1_800_000_000_000;
+const MINUTE = 60_000;
+const TOKEN_LIFETIME = 15 * MINUTE;
+const SESSION_LIFETIME = 30 * 24 * 60 * MINUTE;
+
+let counter = 0;
+export function sessionFixture(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  counter++;
+  return {
+    id: `sid-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    subject: 'user-1',
+    roles: ['user'],
+    createdAt: T0,
+    lastSeenAt: T0,
+    expiresAt: T0 + 60 * MINUTE,
+    ip: '10.0.0.1',
+    lastIp: '10.0.0.1',
+    userAgent: 'jest',
+    userVersion: 0,
+    globalVersion: 0,
+    refreshJti: `rt-${counter}`,
+    refreshIssuedAt: T0,
+    refreshExpiresAt: T0 + 30 * MINUTE,
+    previousRefreshJti: null,
+    rotatedAt: null,
+    revokedAt: null,
+    revokedReason: null,
+    ...overrides,
+  };
+}
+
+function command(target: RevocationTarget, at = T0, reason = 'admin', actor: string | null = 'tester'): RevocationCommand {
+  return { target, reason, actor, at, tokenLifetimeMs: TOKEN_LIFETIME, sessionLifetimeMs: SESSION_LIFETIME };
+}
+
+/**
+ * The behaviour every `RevocationStore` adapter must show. Run it with `describe.each` against each adapter.
+ */
+export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): void {
+  let sut: StoreUnderTest;
+  let store: RevocationStore;
+
+  beforeEach(async () => {
+    sut = await setup();
+    store = sut.store;
+  });
+  afterEach(async () => {
+    await sut.teardown();
+  });
+
+  it('starts empty', async () => {
+    const snapshot = await store.loadSnapshot(T0);
+    expect(snapshot).toEqual({ cursor: 0, changes: [], userVersions: [], globalVersion: 0 });
+    expect(await store.versions('nobody')).toEqual({ user: 0, global: 0 });
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('keeps a revoked jti in the snapshot until it expires', async () => {
+    const outcome = await store.revoke(command({ kind: 'jti', jti: 'j1', expiresAt: T0 + TOKEN_LIFETIME }));
+    expect(outcome.count).toBe(1);
+    expect(outcome.changes).toEqual([
+      expect.objectContaining({ kind: 'jti', target: 'j1', expiresAt: T0 + TOKEN_LIFETIME }),
+    ]);
+    const live = await store.loadSnapshot(T0 + TOKEN_LIFETIME - 1);
+    expect(live.changes.map((c) => c.target)).toEqual(['j1']);
+    expect(live.cursor).toBe(outcome.changes[0].seq);
+    const later = await store.loadSnapshot(T0 + TOKEN_LIFETIME);
+    expect(later.changes).toEqual([]);
+  });
+
+  it('round-trips a session', async () => {
+    const session = sessionFixture({ roles: ['admin', 'user'], ip: null, lastIp: null, userAgent: null });
+    const change = await store.createSession(session);
+    expect(change).toEqual(expect.objectContaining({ kind: 'session-open', target: session.id, expiresAt: session.expiresAt }));
+    expect(await store.findSession(session.id)).toEqual(session);
+    expect(await store.findSession('missing')).toBeNull();
+  });
+
+  it('refuses a second session with the same id', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    await expect(store.createSession({ ...session })).rejects.toThrow();
+  });
+
+  it('revokes a session once and denies it until its last access token expires', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    const first = await store.revoke(command({ kind: 'session', sessionId: session.id }, T0 + MINUTE, 'logout'));
+    expect(first.count).toBe(1);
+    expect(first.changes).toEqual([
+      expect.objectContaining({ kind: 'session', target: session.id, expiresAt: session.expiresAt + TOKEN_LIFETIME }),
+    ]);
+    const stored = await store.findSession(session.id);
+    expect(stored?.revokedAt).toBe(T0 + MINUTE);
+    expect(stored?.revokedReason).toBe('logout');
+    const again = await store.revoke(command({ kind: 'session', sessionId: session.id }, T0 + 2 * MINUTE));
+    expect(again.count).toBe(0);
+    expect((await store.findSession(session.id))?.revokedAt).toBe(T0 + MINUTE);
+    expect(await store.listSessions(session.subject, T0 + 3 * MINUTE)).toEqual([]);
+  });
+
+  it('denies an unknown session for the longest session lifetime', async () => {
+    const outcome = await store.revoke(command({ kind: 'session', sessionId: 'ghost' }));
+    expect(outcome.count).toBe(0);
+    expect(outcome.changes[0]).toEqual(
+      expect.objectContaining({ kind: 'session', target: 'ghost', expiresAt: T0 + SESSION_LIFETIME + TOKEN_LIFETIME }),
+    );
+  });
+
+  it('revokes a user by raising a version, ending only sessions begun before it', async () => {
+    const before = sessionFixture({ subject: 'alice' });
+    const other = sessionFixture({ subject: 'bob' });
+    await store.createSession(before);
+    await store.createSession(other);
+    const outcome = await store.revoke(command({ kind: 'user', subject: 'alice' }, T0 + MINUTE, 'password_change'));
+    expect(outcome.count).toBe(1);
+    expect(outcome.changes).toEqual([expect.objectContaining({ kind: 'user', target: 'alice', version: 1 })]);
+    expect(await store.versions('alice')).toEqual({ user: 1, global: 0 });
+    expect(await store.versions('bob')).toEqual({ user: 0, global: 0 });
+    expect(await store.listSessions('alice', T0 + MINUTE)).toEqual([]);
+    expect((await store.listSessions('bob', T0 + MINUTE)).map((s) => s.id)).toEqual([other.id]);
+
+    const after = sessionFixture({ subject: 'alice', userVersion: 1 });
+    await store.createSession(after);
+    expect((await store.listSessions('alice', T0 + MINUTE)).map((s) => s.id)).toEqual([after.id]);
+    const second = await store.revoke(command({ kind: 'user', subject: 'alice' }, T0 + 2 * MINUTE));
+    expect(second.count).toBe(1);
+    expect(second.changes[0].version).toBe(2);
+    const snapshot = await store.loadSnapshot(T0 + 2 * MINUTE);
+    expect(snapshot.userVersions).toEqual([['alice', 2]]);
+  });
+
+  it('raises the global version for the kill switch', async () => {
+    await store.createSession(sessionFixture({ subject: 'a' }));
+    await store.createSession(sessionFixture({ subject: 'b' }));
+    const outcome = await store.revoke(command({ kind: 'global' }, T0 + MINUTE, 'compromised'));
+    expect(outcome.count).toBe(2);
+    expect(outcome.changes).toEqual([expect.objectContaining({ kind: 'global', version: 1 })]);
+    expect((await store.loadSnapshot(T0 + MINUTE)).globalVersion).toBe(1);
+    expect(await store.listSessions('a', T0 + MINUTE)).toEqual([]);
+    expect((await store.revoke(command({ kind: 'global' }, T0 + MINUTE))).changes[0].version).toBe(2);
+  });
+
+  it('revokes every active session seen from an IP', async () => {
+    const created = sessionFixture({ ip: '203.0.113.9', lastIp: '10.0.0.2' });
+    const refreshed = sessionFixture({ subject: 'bob', ip: '10.0.0.3', lastIp: '203.0.113.9' });
+    const elsewhere = sessionFixture({ subject: 'carol', ip: '10.0.0.4', lastIp: '10.0.0.4' });
+    for (const s of [created, refreshed, elsewhere]) await store.createSession(s);
+    const outcome = await store.revoke(command({ kind: 'ip', ip: '203.0.113.9' }, T0 + MINUTE, 'suspicious_activity'));
+    expect(outcome.count).toBe(2);
+    expect(outcome.changes.map((c) => c.target).sort()).toEqual([created.id, refreshed.id].sort());
+    expect((await store.findSession(elsewhere.id))?.revokedAt).toBeNull();
+    const [audit] = await store.queryAudit({ limit: 1 });
+    expect(audit).toEqual(
+      expect.objectContaining({ kind: 'ip', target: '203.0.113.9', reason: 'suspicious_activity', count: 2 }),
+    );
+  });
+
+  it('rotates a refresh token only while the expected one is current', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    const rotation = { sessionId: session.id, expectedJti: session.refreshJti, nextJti: 'rt-next', issuedAt: T0 + MINUTE, expiresAt: T0 + 31 * MINUTE, at: T0 + MINUTE, ip: '10.9.9.9' };
+    expect(await store.rotateRefresh(rotation)).toBe(true);
+    expect(await store.rotateRefresh({ ...rotation, nextJti: 'rt-other' })).toBe(false);
+    const stored = await store.findSession(session.id);
+    expect(stored).toEqual(
+      expect.objectContaining({
+        refreshJti: 'rt-next',
+        previousRefreshJti: session.refreshJti,
+        rotatedAt: T0 + MINUTE,
+        lastSeenAt: T0 + MINUTE,
+        lastIp: '10.9.9.9',
+        refreshIssuedAt: T0 + MINUTE,
+        refreshExpiresAt: T0 + 31 * MINUTE,
+      }),
+    );
+  });
+
+  it('lets exactly one of many concurrent rotations win', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        store.rotateRefresh({ sessionId: session.id, expectedJti: session.refreshJti, nextJti: `next-${i}`, issuedAt: T0, expiresAt: T0 + MINUTE, at: T0, ip: null }),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect((await store.findSession(session.id))?.refreshJti).toBe(`next-${winner}`);
+  });
+
+  it('does not rotate a revoked session', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    await store.revoke(command({ kind: 'session', sessionId: session.id }));
+    expect(
+      await store.rotateRefresh({ sessionId: session.id, expectedJti: session.refreshJti, nextJti: 'n', issuedAt: T0, expiresAt: T0, at: T0, ip: null }),
+    ).toBe(false);
+  });
+
+  it('lists changes after a cursor in order, in pages', async () => {
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const o = await store.revoke(command({ kind: 'jti', jti: `j${i}`, expiresAt: T0 + MINUTE }));
+      seqs.push(o.changes[0].seq);
+    }
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect((await store.changesSince(0, 100)).map((c) => c.target)).toEqual(['j0', 'j1', 'j2', 'j3', 'j4']);
+    expect((await store.changesSince(seqs[1], 2)).map((c) => c.target)).toEqual(['j2', 'j3']);
+    expect(await store.changesSince(seqs[4], 100)).toEqual([]);
+  });
+
+  it('lists active sessions only', async () => {
+    const live = sessionFixture({ subject: 'dana' });
+    const expired = sessionFixture({ subject: 'dana', expiresAt: T0 + MINUTE });
+    const revoked = sessionFixture({ subject: 'dana' });
+    for (const s of [live, expired, revoked]) await store.createSession(s);
+    await store.revoke(command({ kind: 'session', sessionId: revoked.id }));
+    expect((await store.listSessions('dana', T0 + 2 * MINUTE)).map((s) => s.id)).toEqual([live.id]);
+  });
+
+  it('keeps an audit trail, newest first, paged and filtered', async () => {
+    await store.revoke(command({ kind: 'jti', jti: 'a', expiresAt: T0 + MINUTE }, T0, 'compromised', 'admin-1'));
+    await store.revoke(command({ kind: 'user', subject: 'u9' }, T0 + 1, 'role_change', null));
+    await store.revoke(command({ kind: 'session', sessionId: 's9' }, T0 + 2, 'logout', 'u9'));
+    const all = await store.queryAudit({ limit: 10 });
+    expect(all.map((e) => [e.kind, e.target, e.reason, e.actor, e.createdAt])).toEqual([
+      ['session', 's9', 'logout', 'u9', T0 + 2],
+      ['user', 'u9', 'role_change', null, T0 + 1],
+      ['jti', 'a', 'compromised', 'admin-1', T0],
+    ]);
+    const page = await store.queryAudit({ limit: 1, beforeId: all[0].id });
+    expect(page.map((e) => e.target)).toEqual(['u9']);
+    expect((await store.queryAudit({ limit: 10, kind: 'jti' })).map((e) => e.target)).toEqual(['a']);
+    expect((await store.queryAudit({ limit: 10, target: 's9' })).map((e) => e.kind)).toEqual(['session']);
+  });
+
+  it('purges only what can no longer validate', async () => {
+    await store.revoke(command({ kind: 'jti', jti: 'short', expiresAt: T0 + MINUTE }));
+    await store.revoke(command({ kind: 'jti', jti: 'long', expiresAt: T0 + 10 * MINUTE }));
+    const ended = sessionFixture({ expiresAt: T0 + MINUTE });
+    const open = sessionFixture();
+    await store.createSession(ended);
+    await store.createSession(open);
+    await store.purgeExpired(T0 + MINUTE - 1);
+    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(
+      ['long', 'short', ended.id, open.id].sort(),
+    );
+    const removed = await store.purgeExpired(T0 + MINUTE);
+    expect(removed).toBeGreaterThanOrEqual(3);
+    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(['long', open.id].sort());
+    expect(await store.findSession(ended.id)).toBeNull();
+    expect(await store.findSession(open.id)).not.toBeNull();
+    expect(await store.queryAudit({ limit: 10 })).toHaveLength(2);
+  });
+
+  it('survives concurrent revocations of many kinds without losing any', async () => {
+    const sessions = Array.from({ length: 6 }, (_, i) => sessionFixture({ subject: `c${i % 2}` }));
+    for (const s of sessions) await store.createSession(s);
+    await Promise.all([
+      ...sessions.map((s) => store.revoke(command({ kind: 'session', sessionId: s.id }))),
+      store.revoke(command({ kind: 'user', subject: 'c0' })),
+      store.revoke(command({ kind: 'user', subject: 'c0' })),
+      store.revoke(command({ kind: 'jti', jti: 'x', expiresAt: T0 + MINUTE })),
+    ]);
+    expect((await store.versions('c0')).user).toBe(2);
+    const changes = await store.changesSince(0, 100);
+    expect(changes.filter((c) => c.kind === 'session')).toHaveLength(6);
+    expect(await store.queryAudit({ limit: 100 })).toHaveLength(9);
+  });
+}

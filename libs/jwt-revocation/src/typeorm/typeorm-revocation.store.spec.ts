@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase, testDatabaseKinds } from '../../../../test/support/databases';
+import { revocationStoreContract, sessionFixture } from '../storage/revocation-store.contract';
+import { JWT_REVOCATION_ENTITIES } from './revocation.entities';
+import { JWT_REVOCATION_MIGRATIONS } from './migrations';
+import { TypeOrmRevocationStore } from './typeorm-revocation.store';
+
+async function openDataSource(db: TestDatabase): Promise<DataSource> {
+  const ds = new DataSource({
+    ...db.options,
+    entities: JWT_REVOCATION_ENTITIES,
+    migrations: JWT_REVOCATION_MIGRATIONS,
+    migrationsRun: true,
+  });
+  return ds.initialize();
+}
+
+describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
+  describe('contract', () => {
+    revocationStoreContract(async () => {
+      const db = await createTestDatabase(kind);
+      const ds = await openDataSource(db);
+      return {
+        store: new TypeOrmRevocationStore(ds),
+        teardown: async () => {
+          await ds.destroy();
+          await db.drop();
+        },
+      };
+    });
+  });
+
+  it('keeps revocations across a restart (a new connection sees them)', async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const first = await openDataSource(db);
+      const store = new TypeOrmRevocationStore(first);
+      const now = Date.now();
+      const session = sessionFixture({ createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000 });
+      await store.createSession(session);
+      await store.revoke({ target: { kind: 'session', sessionId: session.id }, reason: 'logout', at: now, tokenLifetimeMs: 1000, sessionLifetimeMs: 1000 });
+      await store.revoke({ target: { kind: 'user', subject: 'someone' }, reason: 'password_change', at: now, tokenLifetimeMs: 1000, sessionLifetimeMs: 1000 });
+      await first.destroy();
+
+      const second = await openDataSource(db);
+      const snapshot = await new TypeOrmRevocationStore(second).loadSnapshot(now);
+      expect(snapshot.changes.filter((c) => c.kind === 'session').map((c) => c.target)).toEqual([session.id]);
+      expect(snapshot.userVersions).toEqual([['someone', 1]]);
+      await second.destroy();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('runs its migration idempotently and reverts it', async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const ds = await openDataSource(db);
+      expect(await ds.showMigrations()).toBe(false);
+      await ds.undoLastMigration();
+      expect(await ds.showMigrations()).toBe(true);
+      await ds.runMigrations();
+      await ds.destroy();
+    } finally {
+      await db.drop();
+    }
+  });
+});
