@@ -1,0 +1,229 @@
+import { createHmac, createSecretKey, generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { ManualClock } from '../clock';
+import { JwtRevocationConfig } from '../jwt-revocation.config';
+import { InvalidTokenException } from '../jwt-revocation.exceptions';
+import type { JwtRevocationModuleOptions } from '../jwt-revocation.options';
+import { signJws } from './jws';
+import type { RingKey } from './key-ring';
+import { TokenVerifier } from './token.verifier';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes!';
+const NOW = 1_800_000_000_000;
+const nowS = NOW / 1000;
+
+function make(options: Partial<JwtRevocationModuleOptions> = { secret: SECRET }) {
+  const config = new JwtRevocationConfig(options as JwtRevocationModuleOptions);
+  const clock = new ManualClock(NOW);
+  return { config, clock, verifier: new TokenVerifier(config, clock), key: config.keys.signing };
+}
+
+function claims(overrides: Record<string, unknown> = {}) {
+  return { sub: 'u1', jti: 'j1', sid: 's1', roles: ['user'], iat: nowS, exp: nowS + 900, uv: 0, gv: 0, ...overrides };
+}
+
+function token(key: RingKey, header: Record<string, unknown> = {}, payload: object = claims()): string {
+  return signJws(key, { alg: key.alg, typ: 'at+jwt', ...(key.kid ? { kid: key.kid } : {}), ...header }, payload);
+}
+
+function reasonOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof InvalidTokenException) return error.reason;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('TokenVerifier', () => {
+  it('accepts a well-formed access token and returns its claims', () => {
+    const { verifier, key } = make();
+    expect(verifier.verifyAccessToken(token(key))).toEqual(claims());
+  });
+
+  it.each([
+    ['none', { alg: 'none' }],
+    ['HS512 (not configured)', { alg: 'HS512' }],
+    ['RS256 with an HS key', { alg: 'RS256' }],
+  ])('rejects alg %s', (_name, header) => {
+    const { verifier, key } = make();
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, header)))).toBe('unknown_key');
+  });
+
+  it('rejects an unsigned token (alg none, empty signature)', () => {
+    const { verifier } = make();
+    const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${enc({ alg: 'none', typ: 'at+jwt' })}.${enc(claims())}.`;
+    expect(reasonOf(() => verifier.verifyAccessToken(unsigned))).toBe('malformed');
+  });
+
+  it('rejects HS256 signed with an RSA public key (algorithm confusion)', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { verifier } = make({ keys: [{ kid: 'r1', algorithm: 'RS256', privateKey: rsa.privateKey }] });
+    const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' });
+    const forged = signJws(
+      { alg: 'HS256', verifyKey: createSecretKey(Buffer.from(pem)), signKey: createSecretKey(Buffer.from(pem)) },
+      { alg: 'HS256', typ: 'at+jwt', kid: 'r1' },
+      claims(),
+    );
+    expect(reasonOf(() => verifier.verifyAccessToken(forged))).toBe('unknown_key');
+  });
+
+  it('rejects a refresh token where an access token is expected, and the reverse', () => {
+    const { verifier, key } = make();
+    const refresh = token(key, { typ: 'refresh+jwt' });
+    expect(reasonOf(() => verifier.verifyAccessToken(refresh))).toBe('wrong_type');
+    expect(reasonOf(() => verifier.verifyRefreshToken(token(key)))).toBe('wrong_type');
+    expect(verifier.verifyRefreshToken(refresh).sub).toBe('u1');
+  });
+
+  it.each([['JWT'], [undefined], ['jwt'], ['at+jwt+x']])('rejects typ %p', (typ) => {
+    const { verifier, key } = make();
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, { typ })))).toBe('wrong_type');
+  });
+
+  it('accepts the media-type form application/at+jwt', () => {
+    const { verifier, key } = make();
+    expect(verifier.verifyAccessToken(token(key, { typ: 'application/AT+JWT' })).sub).toBe('u1');
+  });
+
+  it.each(['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64'])('rejects the %s header', (name) => {
+    const { verifier, key } = make();
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, { [name]: name === 'crit' ? ['exp'] : 'x' })))).toBe(
+      'unsupported_header',
+    );
+  });
+
+  it.each(['sub', 'jti', 'sid', 'exp', 'iat'])('requires %s', (name) => {
+    const { verifier, key } = make();
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ [name]: undefined }))))).toBe(
+      'missing_claim',
+    );
+  });
+
+  it('rejects wrong claim types', () => {
+    const { verifier, key } = make();
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ sub: 42 }))))).toBe('missing_claim');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ exp: '9999999999' }))))).toBe('missing_claim');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ roles: 'admin' }))))).toBe('missing_claim');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ uv: -1 }))))).toBe('malformed');
+  });
+
+  it('applies the clock tolerance to exp, nbf and iat', () => {
+    const { verifier, key, clock } = make({ secret: SECRET, clockTolerance: 5 });
+    const t = token(key, {}, claims({ exp: nowS + 10 }));
+    clock.set(NOW + 14_999);
+    expect(verifier.verifyAccessToken(t).sub).toBe('u1');
+    clock.set(NOW + 15_000);
+    expect(reasonOf(() => verifier.verifyAccessToken(t))).toBe('expired');
+    clock.set(NOW);
+    expect(verifier.verifyAccessToken(token(key, {}, claims({ nbf: nowS + 5 }))).sub).toBe('u1');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ nbf: nowS + 6 }))))).toBe('not_yet_valid');
+    expect(verifier.verifyAccessToken(token(key, {}, claims({ iat: nowS + 5 }))).sub).toBe('u1');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iat: nowS + 6 }))))).toBe('issued_in_future');
+  });
+
+  it('checks iss and aud when configured', () => {
+    const { verifier, key } = make({ secret: SECRET, issuer: 'https://issuer', audience: 'api' });
+    expect(verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'api' }))).sub).toBe('u1');
+    expect(verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: ['x', 'api'] }))).sub).toBe('u1');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://evil', aud: 'api' }))))).toBe('wrong_issuer');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ aud: 'api' }))))).toBe('wrong_issuer');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'other' }))))).toBe('wrong_audience');
+  });
+
+  it('rejects oversized tokens before any parsing', () => {
+    const { verifier, key } = make({ secret: SECRET, maxTokenLength: 1024 });
+    const big = token(key, {}, claims({ pad: 'x'.repeat(2000) }));
+    expect(reasonOf(() => verifier.verifyAccessToken(big))).toBe('too_large');
+    expect(reasonOf(() => verifier.verifyAccessToken('a'.repeat(5_000_000)))).toBe('too_large');
+  });
+
+  it('rejects a token signed with another secret', () => {
+    const { verifier } = make();
+    const other = make({ secret: 'another-secret-of-thirty-two-bytes!!' });
+    expect(reasonOf(() => verifier.verifyAccessToken(token(other.key)))).toBe('bad_signature');
+  });
+
+  it.each(['ES256', 'EdDSA', 'RS256'] as const)('signs and verifies %s, and keeps old keys verifying during rotation', (alg) => {
+    const gen = () =>
+      alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : alg === 'EdDSA'
+          ? generateKeyPairSync('ed25519')
+          : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const oldPair = gen();
+    const newPair = gen();
+    const before = make({ keys: [{ kid: 'old', algorithm: alg, privateKey: oldPair.privateKey }] });
+    const oldToken = token(before.key);
+    const after = make({
+      signingKid: 'new',
+      keys: [
+        { kid: 'new', algorithm: alg, privateKey: newPair.privateKey },
+        { kid: 'old', algorithm: alg, publicKey: oldPair.publicKey },
+      ],
+    });
+    expect(after.verifier.verifyAccessToken(oldToken).sub).toBe('u1');
+    expect(after.verifier.verifyAccessToken(token(after.key)).sub).toBe('u1');
+    expect(reasonOf(() => after.verifier.verifyAccessToken(token(after.key, { kid: 'gone' })))).toBe('unknown_key');
+    expect(after.config.keys.toJwks().keys.map((k) => k.kid)).toEqual(['new', 'old']);
+  });
+
+  describe('properties', () => {
+    it('never throws anything but InvalidTokenException, whatever the input', () => {
+      const { verifier } = make();
+      fc.assert(
+        fc.property(fc.oneof(fc.string(), fc.anything(), fc.stringMatching(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/)), (input) => {
+          expect(() => verifier.verifyAccessToken(input)).toThrow(InvalidTokenException);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('rejects a valid token with any single character changed', () => {
+      const { verifier, key } = make();
+      const valid = token(key);
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+      fc.assert(
+        fc.property(fc.nat(valid.length - 1), fc.constantFrom(...alphabet), (at, ch) => {
+          fc.pre(valid[at] !== ch);
+          const tampered = valid.slice(0, at) + ch + valid.slice(at + 1);
+          let accepted: unknown;
+          try {
+            accepted = verifier.verifyAccessToken(tampered);
+          } catch (error) {
+            expect(error).toBeInstanceOf(InvalidTokenException);
+            return;
+          }
+          // Base64url's last character may carry unused bits: the decoded token must then be unchanged.
+          expect(accepted).toEqual(claims());
+          expect(at).toBeGreaterThan(valid.lastIndexOf('.'));
+        }),
+        { numRuns: 3000 },
+      );
+    });
+
+    it('accepts exactly the claim sets it signed', () => {
+      const { verifier, key } = make();
+      fc.assert(
+        fc.property(
+          fc.record({ sub: fc.string({ minLength: 1, maxLength: 64 }), jti: fc.string({ minLength: 1, maxLength: 64 }), sid: fc.string({ minLength: 1, maxLength: 64 }), roles: fc.array(fc.string()) }),
+          (fields) => {
+            const c = claims(fields);
+            expect(verifier.verifyAccessToken(token(key, {}, c))).toEqual(c);
+          },
+        ),
+      );
+    });
+  });
+});
+
+describe('HMAC reference', () => {
+  it('produces RFC 7515 HS256 signatures', () => {
+    const { key } = make();
+    const t = token(key);
+    const [h, p, s] = t.split('.');
+    expect(createHmac('sha256', SECRET).update(`${h}.${p}`).digest('base64url')).toBe(s);
+  });
+});
