@@ -171,13 +171,13 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
 
     it('answers 503 and runs no handler while the store cannot be read', async () => {
       const pair = await sessions.issue('u5', { roles: ['user'] });
-      const original = store.changesSince.bind(store);
-      store.changesSince = () => Promise.reject(new Error('down'));
+      const { changesSince, loadSnapshot } = store;
+      store.changesSince = store.loadSnapshot = () => Promise.reject(new Error('down'));
       clock.advance(3000);
       const handledBefore = PerRouteController.handled;
       await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`).expect(503);
       expect(PerRouteController.handled).toBe(handledBefore);
-      store.changesSince = original;
+      Object.assign(store, { changesSince, loadSnapshot });
       const end = Date.now() + 3000;
       let status = 0;
       while (Date.now() < end && status !== 200) {
