@@ -55,7 +55,11 @@ export class JwtRevocationConfig {
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 10, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
-    if (this.pollIntervalMs > 0 && this.maxStalenessMs > 0 && this.maxStalenessMs <= this.pollIntervalMs) {
+    if (
+      this.pollIntervalMs > 0 &&
+      this.maxStalenessMs > 0 &&
+      this.maxStalenessMs <= this.pollIntervalMs
+    ) {
       throw new Error('jwt-revocation: maxStaleness must be longer than pollInterval.');
     }
   }

@@ -48,7 +48,11 @@ export class TokenRevokedException extends InvalidTokenException {
 /** The token is valid but lacks every required role: 403 `insufficient_scope`. */
 export class InsufficientScopeException extends ForbiddenException {
   constructor() {
-    super({ statusCode: 403, error: 'insufficient_scope', message: 'Insufficient role for this resource' });
+    super({
+      statusCode: 403,
+      error: 'insufficient_scope',
+      message: 'Insufficient role for this resource',
+    });
   }
 }
 
@@ -66,7 +70,8 @@ export function bearerChallenge(exception: unknown, realm?: string): string | un
   if (exception instanceof InvalidTokenException) {
     return `${prefix}${sep}error="invalid_token", error_description="${exception.message}"`;
   }
-  if (exception instanceof InsufficientScopeException) return `${prefix}${sep}error="insufficient_scope"`;
+  if (exception instanceof InsufficientScopeException)
+    return `${prefix}${sep}error="insufficient_scope"`;
   if (exception instanceof MissingTokenException) return prefix;
   return undefined;
 }

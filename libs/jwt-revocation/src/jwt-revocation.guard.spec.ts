@@ -24,7 +24,9 @@ class Routes {
 
 function contextFor(handler: keyof Routes, authorization?: string | string[]) {
   const headers: Record<string, string> = {};
-  const request = { headers: authorization === undefined ? {} : { authorization } } as { headers: Record<string, unknown> } & Record<string, unknown>;
+  const request = { headers: authorization === undefined ? {} : { authorization } } as {
+    headers: Record<string, unknown>;
+  } & Record<string, unknown>;
   const response = { header: (name: string, value: string) => (headers[name] = value) };
   const context = {
     getHandler: () => Routes.prototype[handler],
@@ -69,16 +71,19 @@ describe('JwtRevocationGuard', () => {
     }
   });
 
-  it.each([['Bearer'], ['Bearer    '], ['Bearer not.a.jwt'], ['bearer abc'], [['Bearer a', 'Bearer b']]])(
-    'answers a malformed token %p with invalid_token',
-    async (auth) => {
-      ctx = await setup();
-      const result = attempt('anyone', auth);
-      expect(result.error).toBeInstanceOf(InvalidTokenException);
-      expect(result.error?.getStatus()).toBe(401);
-      expect(result.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
-    },
-  );
+  it.each([
+    ['Bearer'],
+    ['Bearer    '],
+    ['Bearer not.a.jwt'],
+    ['bearer abc'],
+    [['Bearer a', 'Bearer b']],
+  ])('answers a malformed token %p with invalid_token', async (auth) => {
+    ctx = await setup();
+    const result = attempt('anyone', auth);
+    expect(result.error).toBeInstanceOf(InvalidTokenException);
+    expect(result.error?.getStatus()).toBe(401);
+    expect(result.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+  });
 
   it('requires any one of the roles, a method overriding its class', async () => {
     ctx = await setup();
@@ -102,11 +107,32 @@ describe('JwtRevocationGuard', () => {
   });
 
   it.each([
-    ['jti', (r: Awaited<ReturnType<typeof setup>>, p: { sessionId: string; claims: { jti: string; exp: number } }) => r.revocations.revokeToken(p.claims.jti, { reason: 'compromised' }, p.claims.exp)],
-    ['session', (r: Awaited<ReturnType<typeof setup>>, p: { sessionId: string }) => r.revocations.revokeSession(p.sessionId, { reason: 'logout' })],
-    ['user', (r: Awaited<ReturnType<typeof setup>>) => r.revocations.revokeUser('u1', { reason: 'account_deleted' })],
-    ['global', (r: Awaited<ReturnType<typeof setup>>) => r.revocations.revokeAll({ reason: 'compromised' })],
-    ['ip', (r: Awaited<ReturnType<typeof setup>>) => r.revocations.revokeIp('192.0.2.7', { reason: 'suspicious_activity' })],
+    [
+      'jti',
+      (
+        r: Awaited<ReturnType<typeof setup>>,
+        p: { sessionId: string; claims: { jti: string; exp: number } },
+      ) => r.revocations.revokeToken(p.claims.jti, { reason: 'compromised' }, p.claims.exp),
+    ],
+    [
+      'session',
+      (r: Awaited<ReturnType<typeof setup>>, p: { sessionId: string }) =>
+        r.revocations.revokeSession(p.sessionId, { reason: 'logout' }),
+    ],
+    [
+      'user',
+      (r: Awaited<ReturnType<typeof setup>>) =>
+        r.revocations.revokeUser('u1', { reason: 'account_deleted' }),
+    ],
+    [
+      'global',
+      (r: Awaited<ReturnType<typeof setup>>) => r.revocations.revokeAll({ reason: 'compromised' }),
+    ],
+    [
+      'ip',
+      (r: Awaited<ReturnType<typeof setup>>) =>
+        r.revocations.revokeIp('192.0.2.7', { reason: 'suspicious_activity' }),
+    ],
   ])('rejects a token revoked by %s on the next check', async (_kind, revoke) => {
     ctx = await setup();
     const pair = await ctx.sessions.issue('u1', { roles: ['staff'], ip: '192.0.2.7' });
@@ -116,7 +142,8 @@ describe('JwtRevocationGuard', () => {
     const result = attempt('anyone', `Bearer ${pair.accessToken}`);
     expect(result.error).toBeInstanceOf(TokenRevokedException);
     expect(result.headers['WWW-Authenticate']).toContain('error="invalid_token"');
-    if (_kind !== 'global') expect(attempt('anyone', `Bearer ${bystander.accessToken}`).ok).toBe(true);
+    if (_kind !== 'global')
+      expect(attempt('anyone', `Bearer ${bystander.accessToken}`).ok).toBe(true);
   });
 
   function flakyStore() {

@@ -13,7 +13,10 @@ import { RevocationService } from './revocation/revocation.service';
 import type { AccessTokenClaims } from './tokens/token.claims';
 import { TokenVerifier } from './tokens/token.verifier';
 
-type HttpRequest = { headers: Record<string, string | string[] | undefined> } & Record<string, unknown>;
+type HttpRequest = { headers: Record<string, string | string[] | undefined> } & Record<
+  string,
+  unknown
+>;
 type HttpResponse = { header(name: string, value: string): unknown };
 
 /**
@@ -56,7 +59,8 @@ export class JwtRevocationGuard implements CanActivate {
   protected extractToken(request: HttpRequest): string {
     const header = request.headers.authorization;
     if (header === undefined || header === '') throw new MissingTokenException();
-    if (typeof header !== 'string') throw new InvalidTokenException('malformed', 'Malformed Authorization header');
+    if (typeof header !== 'string')
+      throw new InvalidTokenException('malformed', 'Malformed Authorization header');
     const match = /^(\S+)(?: +(.*))?$/.exec(header);
     if (!match || match[1].toLowerCase() !== 'bearer') throw new MissingTokenException();
     const token = match[2]?.trim();
@@ -66,7 +70,8 @@ export class JwtRevocationGuard implements CanActivate {
 
   protected checkRoles(claims: AccessTokenClaims, required: string[] | undefined): void {
     if (!required || required.length === 0) return;
-    if (!required.some((role) => claims.roles.includes(role))) throw new InsufficientScopeException();
+    if (!required.some((role) => claims.roles.includes(role)))
+      throw new InsufficientScopeException();
   }
 
   /** Sets the `WWW-Authenticate` challenge and returns the error to throw. */

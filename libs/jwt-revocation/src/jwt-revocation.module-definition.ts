@@ -18,12 +18,15 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<JwtRevocationModuleOptions>({ moduleName: 'JwtRevocation' })
   .setClassMethodName('forRoot')
-  .setExtras<JwtRevocationModuleExtras>({ isGlobal: true, globalGuard: false }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    providers: [
-      ...(definition.providers ?? []),
-      ...(extras.globalGuard ? [{ provide: APP_GUARD, useExisting: JwtRevocationGuard }] : []),
-    ],
-  }))
+  .setExtras<JwtRevocationModuleExtras>(
+    { isGlobal: true, globalGuard: false },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      providers: [
+        ...(definition.providers ?? []),
+        ...(extras.globalGuard ? [{ provide: APP_GUARD, useExisting: JwtRevocationGuard }] : []),
+      ],
+    }),
+  )
   .build();

@@ -27,4 +27,3 @@ export const cacheProvider: Provider = {
 };
 
 export const clockProvider: Provider = { provide: Clock, useClass: SystemClock };
-

@@ -16,10 +16,16 @@ import {
 export const SECRET = 'test-secret-that-is-long-enough-32b';
 
 /** Compiles the real module with a movable clock and returns its services. */
-export async function setup(options: Partial<JwtRevocationModuleOptions> = {}, imports: DynamicModule[] = []) {
+export async function setup(
+  options: Partial<JwtRevocationModuleOptions> = {},
+  imports: DynamicModule[] = [],
+) {
   const clock = new ManualClock(1_800_000_000_000);
   const moduleRef: TestingModule = await Test.createTestingModule({
-    imports: [...imports, JwtRevocationModule.forRoot({ secret: SECRET, pollInterval: 0, ...options })],
+    imports: [
+      ...imports,
+      JwtRevocationModule.forRoot({ secret: SECRET, pollInterval: 0, ...options }),
+    ],
   })
     .overrideProvider(Clock)
     .useValue(clock)

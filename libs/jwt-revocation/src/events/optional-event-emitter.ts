@@ -21,7 +21,8 @@ const pkg = load();
 export const OnEvent: OnEventFn = pkg?.OnEvent ?? (() => () => undefined);
 
 /** DI token of the app's `EventEmitter2`, when the package is installed. */
-export const EVENT_EMITTER_TOKEN: InjectionToken = pkg?.EventEmitter2 ?? Symbol('EventEmitter2Unavailable');
+export const EVENT_EMITTER_TOKEN: InjectionToken =
+  pkg?.EventEmitter2 ?? Symbol('EventEmitter2Unavailable');
 
 /** The part of `EventEmitter2` the library uses. */
 export interface EventEmitterLike {

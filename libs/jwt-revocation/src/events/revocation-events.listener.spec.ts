@@ -27,14 +27,21 @@ describe('RevocationEventsListener', () => {
     await events.emitAsync(event, { userId: 'u1', actor: 'admin-7' });
     expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(pair.accessToken))).toBe('user');
     const [audit] = await ctx.revocations.audit();
-    expect(audit).toEqual(expect.objectContaining({ kind: 'user', target: 'u1', reason, actor: 'admin-7', count: 1 }));
-    expect(revoked).toEqual([expect.objectContaining({ target: { kind: 'user', subject: 'u1' }, reason, count: 1 })]);
+    expect(audit).toEqual(
+      expect.objectContaining({ kind: 'user', target: 'u1', reason, actor: 'admin-7', count: 1 }),
+    );
+    expect(revoked).toEqual([
+      expect.objectContaining({ target: { kind: 'user', subject: 'u1' }, reason, count: 1 }),
+    ]);
   });
 
   it('logged-out ends one session only', async () => {
     const one = await ctx.sessions.issue('u1');
     const two = await ctx.sessions.issue('u1');
-    await events.emitAsync(JwtRevocationEvents.LoggedOut, { sessionId: one.sessionId, userId: 'u1' });
+    await events.emitAsync(JwtRevocationEvents.LoggedOut, {
+      sessionId: one.sessionId,
+      userId: 'u1',
+    });
     expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(one.accessToken))).toBe('session');
     expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(two.accessToken))).toBeUndefined();
   });
@@ -51,7 +58,9 @@ describe('RevocationEventsListener', () => {
       ip: '203.0.113.5',
     });
     expect(ctx.revocations.check(jti)).toBe('token');
-    expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(bySession.accessToken))).toBe('session');
+    expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(bySession.accessToken))).toBe(
+      'session',
+    );
     expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(byIp.accessToken))).toBe('session');
     expect((await ctx.revocations.audit()).map((e) => e.reason)).toEqual([
       'suspicious_activity',

@@ -40,20 +40,28 @@ export class RevocationEventsListener {
 
   @OnEvent(JwtRevocationEvents.LoggedOut, LISTEN)
   onLoggedOut(e: LoggedOutEvent) {
-    return this.revocations.revokeSession(e.sessionId, { reason: 'logout', actor: e.actor ?? e.userId });
+    return this.revocations.revokeSession(e.sessionId, {
+      reason: 'logout',
+      actor: e.actor ?? e.userId,
+    });
   }
 
   @OnEvent(JwtRevocationEvents.LoggedOutEverywhere, LISTEN)
   onLoggedOutEverywhere(e: AccountEvent) {
-    return this.revocations.revokeUser(e.userId, { reason: 'logout_all', actor: e.actor ?? e.userId });
+    return this.revocations.revokeUser(e.userId, {
+      reason: 'logout_all',
+      actor: e.actor ?? e.userId,
+    });
   }
 
   @OnEvent(JwtRevocationEvents.SuspiciousActivity, LISTEN)
   async onSuspiciousActivity(e: SuspiciousActivityEvent) {
     const context = { reason: 'suspicious_activity', actor: e.actor };
     let revoked = 0;
-    if (e.jti) revoked += (await this.revocations.revokeToken(e.jti, context, e.jtiExpiresAt)).revoked;
-    if (e.sessionId) revoked += (await this.revocations.revokeSession(e.sessionId, context)).revoked;
+    if (e.jti)
+      revoked += (await this.revocations.revokeToken(e.jti, context, e.jtiExpiresAt)).revoked;
+    if (e.sessionId)
+      revoked += (await this.revocations.revokeSession(e.sessionId, context)).revoked;
     if (e.userId) revoked += (await this.revocations.revokeUser(e.userId, context)).revoked;
     if (e.ip) revoked += (await this.revocations.revokeIp(e.ip, context)).revoked;
     return { revoked };

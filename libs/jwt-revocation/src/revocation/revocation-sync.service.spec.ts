@@ -3,7 +3,11 @@ import { setup } from '../../test/setup';
 import { TokenRevokedException } from '../jwt-revocation.exceptions';
 import { MemoryRevocationStore } from '../storage/memory-revocation.store';
 import type { RevocationStore } from '../storage/revocation-store.interface';
-import { JWT_REVOCATION_ENTITIES, JWT_REVOCATION_MIGRATIONS, TypeOrmRevocationStore } from '../typeorm';
+import {
+  JWT_REVOCATION_ENTITIES,
+  JWT_REVOCATION_MIGRATIONS,
+  TypeOrmRevocationStore,
+} from '../typeorm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +27,10 @@ describe('RevocationSync across instances', () => {
   async function twoInstances(store: RevocationStore) {
     const a = await setup({ store, pollInterval: 0.02 });
     const b = await setup({ store, pollInterval: 0.02 });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     return { a, b };
   }
 

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../clock';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
 import { RevocationChange, RevocationStore } from '../storage/revocation-store.interface';
@@ -70,7 +64,9 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   isTrusted(): boolean {
     if (!this.cache.isLoaded) return false;
     if (this.config.pollIntervalMs === 0 || this.config.maxStalenessMs === 0) return true;
-    return this.lastSyncAt !== null && this.clock.now() - this.lastSyncAt <= this.config.maxStalenessMs;
+    return (
+      this.lastSyncAt !== null && this.clock.now() - this.lastSyncAt <= this.config.maxStalenessMs
+    );
   }
 
   /** Applies a change this instance just made durable. */
@@ -82,7 +78,9 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   noteFailOpen(): void {
     if (this.failOpenLogged) return;
     this.failOpenLogged = true;
-    this.logger.warn('Revocation cache is not trusted; accepting tokens because failureMode is "open".');
+    this.logger.warn(
+      'Revocation cache is not trusted; accepting tokens because failureMode is "open".',
+    );
   }
 
   status(): RevocationSyncStatus {
@@ -129,7 +127,8 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   private markSynced(startedAt: number): void {
     this.lastSyncAt = startedAt;
     if (this.lastError !== null || !this.wasTrusted) {
-      if (this.lastError !== null) this.logger.log('Revocation store reachable again; cache is current.');
+      if (this.lastError !== null)
+        this.logger.log('Revocation store reachable again; cache is current.');
       this.lastError = null;
     }
     this.wasTrusted = true;
@@ -148,9 +147,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   private async purge(): Promise<void> {
     const now = this.clock.now();
     this.cache.purge(now);
-    await this.store
-      .purgeExpired(now)
-      .catch((error: unknown) => this.noteError('purge', error));
+    await this.store.purgeExpired(now).catch((error: unknown) => this.noteError('purge', error));
   }
 
   private noteError(step: string, error: unknown): void {

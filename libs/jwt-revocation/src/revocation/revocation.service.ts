@@ -3,7 +3,10 @@ import { Clock } from '../clock';
 import { EVENT_EMITTER_TOKEN, EventEmitterLike } from '../events/optional-event-emitter';
 import { JwtRevocationEvents, TokenRevokedEvent } from '../events/jwt-revocation.events';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
-import { RevocationUnavailableException, TokenRevokedException } from '../jwt-revocation.exceptions';
+import {
+  RevocationUnavailableException,
+  TokenRevokedException,
+} from '../jwt-revocation.exceptions';
 import {
   AuditEntry,
   AuditQuery,
@@ -49,7 +52,11 @@ export class RevocationService {
    * Revokes one token by its `jti`. `expiresAt` (the token's `exp`, in seconds) bounds how long
    * the denial is kept; without it, the longest access-token lifetime is assumed.
    */
-  revokeToken(jti: string, context: RevocationContext, expiresAt?: number): Promise<RevocationResult> {
+  revokeToken(
+    jti: string,
+    context: RevocationContext,
+    expiresAt?: number,
+  ): Promise<RevocationResult> {
     const now = this.clock.now();
     const until =
       expiresAt !== undefined
@@ -101,7 +108,10 @@ export class RevocationService {
     return this.cache.check(claims, this.clock.now());
   }
 
-  private async revoke(target: RevocationTarget, context: RevocationContext): Promise<RevocationResult> {
+  private async revoke(
+    target: RevocationTarget,
+    context: RevocationContext,
+  ): Promise<RevocationResult> {
     const at = this.clock.now();
     const outcome = await this.store.revoke({
       target,

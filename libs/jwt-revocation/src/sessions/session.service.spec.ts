@@ -11,17 +11,31 @@ describe('SessionService', () => {
 
   it('issues an access token (typ at+jwt) and a refresh token of another type', async () => {
     ctx = await setup();
-    const pair = await ctx.sessions.issue('u1', { roles: ['user'], ip: '10.0.0.1', userAgent: 'ua' });
+    const pair = await ctx.sessions.issue('u1', {
+      roles: ['user'],
+      ip: '10.0.0.1',
+      userAgent: 'ua',
+    });
     const header = JSON.parse(Buffer.from(pair.accessToken.split('.')[0], 'base64url').toString());
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     const claims = ctx.verifier.verifyAccessToken(pair.accessToken);
-    expect(claims).toEqual(expect.objectContaining({ sub: 'u1', sid: pair.sessionId, roles: ['user'] }));
+    expect(claims).toEqual(
+      expect.objectContaining({ sub: 'u1', sid: pair.sessionId, roles: ['user'] }),
+    );
     expect(claims.exp - claims.iat).toBe(900);
     expect(pair.expiresIn).toBe(900);
     expect(() => ctx.verifier.verifyAccessToken(pair.refreshToken)).toThrow(InvalidTokenException);
     expect(() => ctx.verifier.verifyRefreshToken(pair.accessToken)).toThrow(InvalidTokenException);
     const [session] = await ctx.sessions.list('u1');
-    expect(session).toEqual(expect.objectContaining({ id: pair.sessionId, ip: '10.0.0.1', userAgent: 'ua', createdAt: ctx.clock.now(), lastSeenAt: ctx.clock.now() }));
+    expect(session).toEqual(
+      expect.objectContaining({
+        id: pair.sessionId,
+        ip: '10.0.0.1',
+        userAgent: 'ua',
+        createdAt: ctx.clock.now(),
+        lastSeenAt: ctx.clock.now(),
+      }),
+    );
   });
 
   it('rotates refresh tokens: each is single use, and reuse ends the whole family', async () => {
@@ -34,11 +48,23 @@ describe('SessionService', () => {
     ctx.clock.advance(SECOND);
     const third = await ctx.sessions.refresh(second.refreshToken);
     ctx.clock.advance(SECOND);
-    await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(RefreshTokenReusedException);
-    await expect(ctx.sessions.refresh(third.refreshToken)).rejects.toBeInstanceOf(TokenRevokedException);
-    expect(() => ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(third.accessToken))).toThrow(TokenRevokedException);
+    await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(
+      RefreshTokenReusedException,
+    );
+    await expect(ctx.sessions.refresh(third.refreshToken)).rejects.toBeInstanceOf(
+      TokenRevokedException,
+    );
+    expect(() =>
+      ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(third.accessToken)),
+    ).toThrow(TokenRevokedException);
     const [audit] = await ctx.revocations.audit();
-    expect(audit).toEqual(expect.objectContaining({ kind: 'session', target: first.sessionId, reason: 'refresh_reuse' }));
+    expect(audit).toEqual(
+      expect.objectContaining({
+        kind: 'session',
+        target: first.sessionId,
+        reason: 'refresh_reuse',
+      }),
+    );
   });
 
   it('hands the same successor to a retry within the grace window, and treats it as reuse after', async () => {
@@ -48,10 +74,16 @@ describe('SessionService', () => {
     ctx.clock.advance(4 * SECOND);
     const retry = await ctx.sessions.refresh(first.refreshToken);
     expect(retry.refreshToken).toBe(successor.refreshToken);
-    expect(ctx.verifier.verifyAccessToken(retry.accessToken).jti).not.toBe(ctx.verifier.verifyAccessToken(successor.accessToken).jti);
+    expect(ctx.verifier.verifyAccessToken(retry.accessToken).jti).not.toBe(
+      ctx.verifier.verifyAccessToken(successor.accessToken).jti,
+    );
     ctx.clock.advance(2 * SECOND);
-    await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(RefreshTokenReusedException);
-    await expect(ctx.sessions.refresh(successor.refreshToken)).rejects.toBeInstanceOf(TokenRevokedException);
+    await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(
+      RefreshTokenReusedException,
+    );
+    await expect(ctx.sessions.refresh(successor.refreshToken)).rejects.toBeInstanceOf(
+      TokenRevokedException,
+    );
   });
 
   it('gives only the immediate predecessor a grace window', async () => {
@@ -59,7 +91,9 @@ describe('SessionService', () => {
     const a = await ctx.sessions.issue('u1');
     const b = await ctx.sessions.refresh(a.refreshToken);
     await ctx.sessions.refresh(b.refreshToken);
-    await expect(ctx.sessions.refresh(a.refreshToken)).rejects.toBeInstanceOf(RefreshTokenReusedException);
+    await expect(ctx.sessions.refresh(a.refreshToken)).rejects.toBeInstanceOf(
+      RefreshTokenReusedException,
+    );
   });
 
   it('produces at most one successor for concurrent refreshes of one token', async () => {
@@ -72,7 +106,11 @@ describe('SessionService', () => {
             Array.from({ length: parallel }, () => local.sessions.refresh(pair.refreshToken)),
           );
           const successors = new Set(
-            results.flatMap((r) => (r.status === 'fulfilled' ? [local.verifier.verifyRefreshToken(r.value.refreshToken).jti] : [])),
+            results.flatMap((r) =>
+              r.status === 'fulfilled'
+                ? [local.verifier.verifyRefreshToken(r.value.refreshToken).jti]
+                : [],
+            ),
           );
           expect(successors.size).toBeLessThanOrEqual(1);
           if (grace) expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
@@ -89,7 +127,9 @@ describe('SessionService', () => {
     const idle = await ctx.sessions.issue('u1');
     ctx.clock.advance(61 * SECOND);
     await expect(ctx.sessions.refresh(idle.refreshToken)).rejects.toThrow(/idle/);
-    expect((await ctx.revocations.audit())[0]).toEqual(expect.objectContaining({ target: idle.sessionId, reason: 'session_timeout' }));
+    expect((await ctx.revocations.audit())[0]).toEqual(
+      expect.objectContaining({ target: idle.sessionId, reason: 'session_timeout' }),
+    );
 
     const start = ctx.clock.now();
     let pair = await ctx.sessions.issue('u1');
@@ -108,13 +148,19 @@ describe('SessionService', () => {
     ctx = await setup();
     const pair = await ctx.sessions.issue('u1', { userAgent: 'A' });
     await expect(
-      ctx.sessions.refresh(pair.refreshToken, { userAgent: 'B' }, {
-        beforeRotate: (session, client) => {
-          if (session.userAgent !== client.userAgent) throw new Error('user agent changed');
+      ctx.sessions.refresh(
+        pair.refreshToken,
+        { userAgent: 'B' },
+        {
+          beforeRotate: (session, client) => {
+            if (session.userAgent !== client.userAgent) throw new Error('user agent changed');
+          },
         },
-      }),
+      ),
     ).rejects.toThrow('user agent changed');
-    await expect(ctx.sessions.refresh(pair.refreshToken, { userAgent: 'A' })).resolves.toBeDefined();
+    await expect(
+      ctx.sessions.refresh(pair.refreshToken, { userAgent: 'A' }),
+    ).resolves.toBeDefined();
   });
 
   it('rejects every token of a user issued before a user-wide revocation and accepts those after, in the same second', async () => {
@@ -127,7 +173,9 @@ describe('SessionService', () => {
     expect(afterClaims.iat).toBe(beforeClaims.iat);
     expect(() => ctx.revocations.assertNotRevoked(beforeClaims)).toThrow(TokenRevokedException);
     expect(() => ctx.revocations.assertNotRevoked(afterClaims)).not.toThrow();
-    await expect(ctx.sessions.refresh(before.refreshToken)).rejects.toBeInstanceOf(TokenRevokedException);
+    await expect(ctx.sessions.refresh(before.refreshToken)).rejects.toBeInstanceOf(
+      TokenRevokedException,
+    );
     await expect(ctx.sessions.refresh(after.refreshToken)).resolves.toBeDefined();
     expect((await ctx.sessions.list('u1')).map((s) => s.id)).toEqual([after.sessionId]);
   });
@@ -139,8 +187,12 @@ describe('SessionService', () => {
     await ctx.revocations.revokeUser('u1', { reason: 'role_change' });
     ctx.clock.advance(-120 * SECOND);
     const after = await ctx.sessions.issue('u1');
-    expect(() => ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(before.accessToken))).toThrow();
-    expect(() => ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(after.accessToken))).not.toThrow();
+    expect(() =>
+      ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(before.accessToken)),
+    ).toThrow();
+    expect(() =>
+      ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(after.accessToken)),
+    ).not.toThrow();
   });
 
   it('lets a user end only their own sessions', async () => {
@@ -159,7 +211,9 @@ describe('SessionService', () => {
     const pair = await ctx.sessions.issue('u1');
     const claims = ctx.verifier.verifyAccessToken(pair.accessToken);
     expect(() => ctx.revocations.assertNotRevoked(claims)).not.toThrow();
-    expect(() => ctx.revocations.assertNotRevoked({ ...claims, sid: 'never-issued' })).toThrow(TokenRevokedException);
+    expect(() => ctx.revocations.assertNotRevoked({ ...claims, sid: 'never-issued' })).toThrow(
+      TokenRevokedException,
+    );
     await ctx.sessions.logout(pair.sessionId);
     expect(() => ctx.revocations.assertNotRevoked(claims)).toThrow(TokenRevokedException);
   });

@@ -110,7 +110,11 @@ export class SessionService {
    * token that was already rotated revokes the whole session, except within `refreshReuseGrace`
    * after the rotation, where the same successor is returned again (never a second one).
    */
-  async refresh(refreshToken: unknown, context: ClientContext = {}, options: RefreshOptions = {}): Promise<TokenPair> {
+  async refresh(
+    refreshToken: unknown,
+    context: ClientContext = {},
+    options: RefreshOptions = {},
+  ): Promise<TokenPair> {
     const claims = this.verifier.verifyRefreshToken(refreshToken);
     let session = await this.liveSession(claims);
     if (claims.jti === session.refreshJti) {
@@ -155,7 +159,10 @@ export class SessionService {
   }
 
   /** Ends one session (its access tokens and refresh tokens). */
-  logout(sessionId: string, context: Partial<RevocationContext> = {}): Promise<{ revoked: number }> {
+  logout(
+    sessionId: string,
+    context: Partial<RevocationContext> = {},
+  ): Promise<{ revoked: number }> {
     return this.revocations.revokeSession(sessionId, { reason: 'logout', ...context });
   }
 
@@ -173,7 +180,11 @@ export class SessionService {
   }
 
   /** Ends a session of `subject`; false when the user has no such active session. */
-  async revokeOwn(subject: string, sessionId: string, context: Partial<RevocationContext> = {}): Promise<boolean> {
+  async revokeOwn(
+    subject: string,
+    sessionId: string,
+    context: Partial<RevocationContext> = {},
+  ): Promise<boolean> {
     const session = await this.store.findSession(sessionId);
     if (!session || session.subject !== subject) return false;
     const versions = await this.store.versions(subject);
@@ -187,14 +198,21 @@ export class SessionService {
     if (!session || session.subject !== claims.sub) throw new TokenRevokedException('session');
     const now = this.clock.now();
     if (session.revokedAt === null && session.expiresAt <= now) {
-      await this.revocations.revokeSession(session.id, { reason: 'session_timeout', actor: 'system' });
+      await this.revocations.revokeSession(session.id, {
+        reason: 'session_timeout',
+        actor: 'system',
+      });
       throw new InvalidTokenException('expired', 'The session has reached its maximum lifetime');
     }
     const versions = await this.store.versions(session.subject);
     if (!isSessionActive(session, versions, now)) throw new TokenRevokedException('session');
-    if (claims.uv < versions.user || claims.gv < versions.global) throw new TokenRevokedException('user');
+    if (claims.uv < versions.user || claims.gv < versions.global)
+      throw new TokenRevokedException('user');
     if (this.isIdle(session, now)) {
-      await this.revocations.revokeSession(session.id, { reason: 'session_timeout', actor: 'system' });
+      await this.revocations.revokeSession(session.id, {
+        reason: 'session_timeout',
+        actor: 'system',
+      });
       throw new InvalidTokenException('expired', 'The session has been idle for too long');
     }
     return session;

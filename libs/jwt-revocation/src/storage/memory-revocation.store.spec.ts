@@ -2,5 +2,8 @@ import { MemoryRevocationStore } from './memory-revocation.store';
 import { revocationStoreContract } from './revocation-store.contract';
 
 describe('MemoryRevocationStore', () => {
-  revocationStoreContract(async () => ({ store: new MemoryRevocationStore(), teardown: async () => undefined }));
+  revocationStoreContract(async () => ({
+    store: new MemoryRevocationStore(),
+    teardown: async () => undefined,
+  }));
 });

@@ -42,8 +42,20 @@ export function sessionFixture(overrides: Partial<SessionRecord> = {}): SessionR
   };
 }
 
-function command(target: RevocationTarget, at = T0, reason = 'admin', actor: string | null = 'tester'): RevocationCommand {
-  return { target, reason, actor, at, tokenLifetimeMs: TOKEN_LIFETIME, sessionLifetimeMs: SESSION_LIFETIME };
+function command(
+  target: RevocationTarget,
+  at = T0,
+  reason = 'admin',
+  actor: string | null = 'tester',
+): RevocationCommand {
+  return {
+    target,
+    reason,
+    actor,
+    at,
+    tokenLifetimeMs: TOKEN_LIFETIME,
+    sessionLifetimeMs: SESSION_LIFETIME,
+  };
 }
 
 /**
@@ -69,7 +81,9 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
   });
 
   it('keeps a revoked jti in the snapshot until it expires', async () => {
-    const outcome = await store.revoke(command({ kind: 'jti', jti: 'j1', expiresAt: T0 + TOKEN_LIFETIME }));
+    const outcome = await store.revoke(
+      command({ kind: 'jti', jti: 'j1', expiresAt: T0 + TOKEN_LIFETIME }),
+    );
     expect(outcome.count).toBe(1);
     expect(outcome.changes).toEqual([
       expect.objectContaining({ kind: 'jti', target: 'j1', expiresAt: T0 + TOKEN_LIFETIME }),
@@ -82,9 +96,20 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
   });
 
   it('round-trips a session', async () => {
-    const session = sessionFixture({ roles: ['admin', 'user'], ip: null, lastIp: null, userAgent: null });
+    const session = sessionFixture({
+      roles: ['admin', 'user'],
+      ip: null,
+      lastIp: null,
+      userAgent: null,
+    });
     const change = await store.createSession(session);
-    expect(change).toEqual(expect.objectContaining({ kind: 'session-open', target: session.id, expiresAt: session.expiresAt }));
+    expect(change).toEqual(
+      expect.objectContaining({
+        kind: 'session-open',
+        target: session.id,
+        expiresAt: session.expiresAt,
+      }),
+    );
     expect(await store.findSession(session.id)).toEqual(session);
     expect(await store.findSession('missing')).toBeNull();
   });
@@ -98,15 +123,23 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
   it('revokes a session once and denies it until its last access token expires', async () => {
     const session = sessionFixture();
     await store.createSession(session);
-    const first = await store.revoke(command({ kind: 'session', sessionId: session.id }, T0 + MINUTE, 'logout'));
+    const first = await store.revoke(
+      command({ kind: 'session', sessionId: session.id }, T0 + MINUTE, 'logout'),
+    );
     expect(first.count).toBe(1);
     expect(first.changes).toEqual([
-      expect.objectContaining({ kind: 'session', target: session.id, expiresAt: session.expiresAt + TOKEN_LIFETIME }),
+      expect.objectContaining({
+        kind: 'session',
+        target: session.id,
+        expiresAt: session.expiresAt + TOKEN_LIFETIME,
+      }),
     ]);
     const stored = await store.findSession(session.id);
     expect(stored?.revokedAt).toBe(T0 + MINUTE);
     expect(stored?.revokedReason).toBe('logout');
-    const again = await store.revoke(command({ kind: 'session', sessionId: session.id }, T0 + 2 * MINUTE));
+    const again = await store.revoke(
+      command({ kind: 'session', sessionId: session.id }, T0 + 2 * MINUTE),
+    );
     expect(again.count).toBe(0);
     expect((await store.findSession(session.id))?.revokedAt).toBe(T0 + MINUTE);
     expect(await store.listSessions(session.subject, T0 + 3 * MINUTE)).toEqual([]);
@@ -116,7 +149,11 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     const outcome = await store.revoke(command({ kind: 'session', sessionId: 'ghost' }));
     expect(outcome.count).toBe(0);
     expect(outcome.changes[0]).toEqual(
-      expect.objectContaining({ kind: 'session', target: 'ghost', expiresAt: T0 + SESSION_LIFETIME + TOKEN_LIFETIME }),
+      expect.objectContaining({
+        kind: 'session',
+        target: 'ghost',
+        expiresAt: T0 + SESSION_LIFETIME + TOKEN_LIFETIME,
+      }),
     );
   });
 
@@ -125,9 +162,13 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     const other = sessionFixture({ subject: 'bob' });
     await store.createSession(before);
     await store.createSession(other);
-    const outcome = await store.revoke(command({ kind: 'user', subject: 'alice' }, T0 + MINUTE, 'password_change'));
+    const outcome = await store.revoke(
+      command({ kind: 'user', subject: 'alice' }, T0 + MINUTE, 'password_change'),
+    );
     expect(outcome.count).toBe(1);
-    expect(outcome.changes).toEqual([expect.objectContaining({ kind: 'user', target: 'alice', version: 1 })]);
+    expect(outcome.changes).toEqual([
+      expect.objectContaining({ kind: 'user', target: 'alice', version: 1 }),
+    ]);
     expect(await store.versions('alice')).toEqual({ user: 1, global: 0 });
     expect(await store.versions('bob')).toEqual({ user: 0, global: 0 });
     expect(await store.listSessions('alice', T0 + MINUTE)).toEqual([]);
@@ -151,7 +192,9 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     expect(outcome.changes).toEqual([expect.objectContaining({ kind: 'global', version: 1 })]);
     expect((await store.loadSnapshot(T0 + MINUTE)).globalVersion).toBe(1);
     expect(await store.listSessions('a', T0 + MINUTE)).toEqual([]);
-    expect((await store.revoke(command({ kind: 'global' }, T0 + MINUTE))).changes[0].version).toBe(2);
+    expect((await store.revoke(command({ kind: 'global' }, T0 + MINUTE))).changes[0].version).toBe(
+      2,
+    );
   });
 
   it('revokes every active session seen from an IP', async () => {
@@ -159,20 +202,35 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     const refreshed = sessionFixture({ subject: 'bob', ip: '10.0.0.3', lastIp: '203.0.113.9' });
     const elsewhere = sessionFixture({ subject: 'carol', ip: '10.0.0.4', lastIp: '10.0.0.4' });
     for (const s of [created, refreshed, elsewhere]) await store.createSession(s);
-    const outcome = await store.revoke(command({ kind: 'ip', ip: '203.0.113.9' }, T0 + MINUTE, 'suspicious_activity'));
+    const outcome = await store.revoke(
+      command({ kind: 'ip', ip: '203.0.113.9' }, T0 + MINUTE, 'suspicious_activity'),
+    );
     expect(outcome.count).toBe(2);
     expect(outcome.changes.map((c) => c.target).sort()).toEqual([created.id, refreshed.id].sort());
     expect((await store.findSession(elsewhere.id))?.revokedAt).toBeNull();
     const [audit] = await store.queryAudit({ limit: 1 });
     expect(audit).toEqual(
-      expect.objectContaining({ kind: 'ip', target: '203.0.113.9', reason: 'suspicious_activity', count: 2 }),
+      expect.objectContaining({
+        kind: 'ip',
+        target: '203.0.113.9',
+        reason: 'suspicious_activity',
+        count: 2,
+      }),
     );
   });
 
   it('rotates a refresh token only while the expected one is current', async () => {
     const session = sessionFixture();
     await store.createSession(session);
-    const rotation = { sessionId: session.id, expectedJti: session.refreshJti, nextJti: 'rt-next', issuedAt: T0 + MINUTE, expiresAt: T0 + 31 * MINUTE, at: T0 + MINUTE, ip: '10.9.9.9' };
+    const rotation = {
+      sessionId: session.id,
+      expectedJti: session.refreshJti,
+      nextJti: 'rt-next',
+      issuedAt: T0 + MINUTE,
+      expiresAt: T0 + 31 * MINUTE,
+      at: T0 + MINUTE,
+      ip: '10.9.9.9',
+    };
     expect(await store.rotateRefresh(rotation)).toBe(true);
     expect(await store.rotateRefresh({ ...rotation, nextJti: 'rt-other' })).toBe(false);
     const stored = await store.findSession(session.id);
@@ -194,7 +252,15 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     await store.createSession(session);
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        store.rotateRefresh({ sessionId: session.id, expectedJti: session.refreshJti, nextJti: `next-${i}`, issuedAt: T0, expiresAt: T0 + MINUTE, at: T0, ip: null }),
+        store.rotateRefresh({
+          sessionId: session.id,
+          expectedJti: session.refreshJti,
+          nextJti: `next-${i}`,
+          issuedAt: T0,
+          expiresAt: T0 + MINUTE,
+          at: T0,
+          ip: null,
+        }),
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -207,7 +273,15 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     await store.createSession(session);
     await store.revoke(command({ kind: 'session', sessionId: session.id }));
     expect(
-      await store.rotateRefresh({ sessionId: session.id, expectedJti: session.refreshJti, nextJti: 'n', issuedAt: T0, expiresAt: T0, at: T0, ip: null }),
+      await store.rotateRefresh({
+        sessionId: session.id,
+        expectedJti: session.refreshJti,
+        nextJti: 'n',
+        issuedAt: T0,
+        expiresAt: T0,
+        at: T0,
+        ip: null,
+      }),
     ).toBe(false);
   });
 
@@ -218,7 +292,13 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
       seqs.push(o.changes[0].seq);
     }
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
-    expect((await store.changesSince(0, 100)).map((c) => c.target)).toEqual(['j0', 'j1', 'j2', 'j3', 'j4']);
+    expect((await store.changesSince(0, 100)).map((c) => c.target)).toEqual([
+      'j0',
+      'j1',
+      'j2',
+      'j3',
+      'j4',
+    ]);
     expect((await store.changesSince(seqs[1], 2)).map((c) => c.target)).toEqual(['j2', 'j3']);
     expect(await store.changesSince(seqs[4], 100)).toEqual([]);
   });
@@ -233,7 +313,9 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
   });
 
   it('keeps an audit trail, newest first, paged and filtered', async () => {
-    await store.revoke(command({ kind: 'jti', jti: 'a', expiresAt: T0 + MINUTE }, T0, 'compromised', 'admin-1'));
+    await store.revoke(
+      command({ kind: 'jti', jti: 'a', expiresAt: T0 + MINUTE }, T0, 'compromised', 'admin-1'),
+    );
     await store.revoke(command({ kind: 'user', subject: 'u9' }, T0 + 1, 'role_change', null));
     await store.revoke(command({ kind: 'session', sessionId: 's9' }, T0 + 2, 'logout', 'u9'));
     const all = await store.queryAudit({ limit: 10 });
@@ -244,8 +326,12 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     ]);
     const page = await store.queryAudit({ limit: 1, beforeId: all[0].id });
     expect(page.map((e) => e.target)).toEqual(['u9']);
-    expect((await store.queryAudit({ limit: 10, kind: 'jti' })).map((e) => e.target)).toEqual(['a']);
-    expect((await store.queryAudit({ limit: 10, target: 's9' })).map((e) => e.kind)).toEqual(['session']);
+    expect((await store.queryAudit({ limit: 10, kind: 'jti' })).map((e) => e.target)).toEqual([
+      'a',
+    ]);
+    expect((await store.queryAudit({ limit: 10, target: 's9' })).map((e) => e.kind)).toEqual([
+      'session',
+    ]);
   });
 
   it('purges only what can no longer validate', async () => {
@@ -261,7 +347,9 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     );
     const removed = await store.purgeExpired(T0 + MINUTE);
     expect(removed).toBeGreaterThanOrEqual(3);
-    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(['long', open.id].sort());
+    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(
+      ['long', open.id].sort(),
+    );
     expect(await store.findSession(ended.id)).toBeNull();
     expect(await store.findSession(open.id)).not.toBeNull();
     expect(await store.queryAudit({ limit: 10 })).toHaveLength(2);

@@ -15,7 +15,10 @@ export function isSessionActive(
 }
 
 /** Until when a revoked session must stay denied: until its last access token has expired. */
-export function sessionDenyUntil(session: SessionRecord | null, command: RevocationCommand): number {
+export function sessionDenyUntil(
+  session: SessionRecord | null,
+  command: RevocationCommand,
+): number {
   return session
     ? Math.max(session.expiresAt, command.at) + command.tokenLifetimeMs
     : command.at + command.sessionLifetimeMs + command.tokenLifetimeMs;

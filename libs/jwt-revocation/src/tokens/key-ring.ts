@@ -38,13 +38,15 @@ export class KeyRing {
           : 'jwt-revocation: no key has a private key to sign with.',
       );
     }
-    if (!signing.signKey) throw new Error(`jwt-revocation: key "${signing.kid}" has no private key.`);
+    if (!signing.signKey)
+      throw new Error(`jwt-revocation: key "${signing.kid}" has no private key.`);
     this.signing = signing;
   }
 
   /** The verification key a token header names, or undefined when none matches. */
   find(kid: unknown, alg: unknown): RingKey | undefined {
-    const key = kid === undefined ? this.unnamed : typeof kid === 'string' ? this.byKid.get(kid) : undefined;
+    const key =
+      kid === undefined ? this.unnamed : typeof kid === 'string' ? this.byKid.get(kid) : undefined;
     return key && key.alg === alg ? key : undefined;
   }
 
@@ -66,7 +68,9 @@ export class KeyRing {
         : createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
     if (key.type !== 'secret') throw new Error('jwt-revocation: `secret` must be a secret key.');
     if ((key.symmetricKeySize ?? 0) < MIN_HS256_BYTES) {
-      throw new Error(`jwt-revocation: the HS256 secret must be at least ${MIN_HS256_BYTES} bytes.`);
+      throw new Error(
+        `jwt-revocation: the HS256 secret must be at least ${MIN_HS256_BYTES} bytes.`,
+      );
     }
     return new KeyRing([{ alg: 'HS256', verifyKey: key, signKey: key }]);
   }
@@ -90,12 +94,15 @@ function toRingKey(config: JwtAsymmetricKey): RingKey {
       : config.publicKey instanceof KeyObject
         ? config.publicKey
         : createPublicKey(config.publicKey);
-  if (!verifyKey) throw new Error(`jwt-revocation: key "${config.kid}" needs a public or private key.`);
+  if (!verifyKey)
+    throw new Error(`jwt-revocation: key "${config.kid}" needs a public or private key.`);
   if (signKey && signKey.type !== 'private') {
     throw new Error(`jwt-revocation: privateKey of "${config.kid}" is not a private key.`);
   }
   if (verifyKey.type !== 'public') {
-    throw new Error(`jwt-revocation: key "${config.kid}" must be asymmetric (use \`secret\` for HS256).`);
+    throw new Error(
+      `jwt-revocation: key "${config.kid}" must be asymmetric (use \`secret\` for HS256).`,
+    );
   }
   assertKeyFitsAlgorithm(config.kid, config.algorithm, verifyKey);
   return { kid: config.kid, alg: config.algorithm, verifyKey, signKey };

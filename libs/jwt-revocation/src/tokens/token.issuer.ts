@@ -21,7 +21,10 @@ export class TokenIssuer {
   constructor(@Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig) {}
 
   /** A new access token for a session, valid from `now` (ms). */
-  signAccessToken(session: SessionRecord, now: number): { token: string; claims: AccessTokenClaims } {
+  signAccessToken(
+    session: SessionRecord,
+    now: number,
+  ): { token: string; claims: AccessTokenClaims } {
     const iat = Math.floor(now / 1000);
     const exp = Math.floor(Math.min(now + this.config.accessTokenTtlMs, session.expiresAt) / 1000);
     const claims: AccessTokenClaims = {

@@ -19,11 +19,29 @@ function make(options: Partial<JwtRevocationModuleOptions> = { secret: SECRET })
 }
 
 function claims(overrides: Record<string, unknown> = {}) {
-  return { sub: 'u1', jti: 'j1', sid: 's1', roles: ['user'], iat: nowS, exp: nowS + 900, uv: 0, gv: 0, ...overrides };
+  return {
+    sub: 'u1',
+    jti: 'j1',
+    sid: 's1',
+    roles: ['user'],
+    iat: nowS,
+    exp: nowS + 900,
+    uv: 0,
+    gv: 0,
+    ...overrides,
+  };
 }
 
-function token(key: RingKey, header: Record<string, unknown> = {}, payload: object = claims()): string {
-  return signJws(key, { alg: key.alg, typ: 'at+jwt', ...(key.kid ? { kid: key.kid } : {}), ...header }, payload);
+function token(
+  key: RingKey,
+  header: Record<string, unknown> = {},
+  payload: object = claims(),
+): string {
+  return signJws(
+    key,
+    { alg: key.alg, typ: 'at+jwt', ...(key.kid ? { kid: key.kid } : {}), ...header },
+    payload,
+  );
 }
 
 function reasonOf(fn: () => unknown): string {
@@ -60,10 +78,16 @@ describe('TokenVerifier', () => {
 
   it('rejects HS256 signed with an RSA public key (algorithm confusion)', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const { verifier } = make({ keys: [{ kid: 'r1', algorithm: 'RS256', privateKey: rsa.privateKey }] });
+    const { verifier } = make({
+      keys: [{ kid: 'r1', algorithm: 'RS256', privateKey: rsa.privateKey }],
+    });
     const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' });
     const forged = signJws(
-      { alg: 'HS256', verifyKey: createSecretKey(Buffer.from(pem)), signKey: createSecretKey(Buffer.from(pem)) },
+      {
+        alg: 'HS256',
+        verifyKey: createSecretKey(Buffer.from(pem)),
+        signKey: createSecretKey(Buffer.from(pem)),
+      },
       { alg: 'HS256', typ: 'at+jwt', kid: 'r1' },
       claims(),
     );
@@ -90,24 +114,34 @@ describe('TokenVerifier', () => {
 
   it.each(['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64'])('rejects the %s header', (name) => {
     const { verifier, key } = make();
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, { [name]: name === 'crit' ? ['exp'] : 'x' })))).toBe(
-      'unsupported_header',
-    );
+    expect(
+      reasonOf(() =>
+        verifier.verifyAccessToken(token(key, { [name]: name === 'crit' ? ['exp'] : 'x' })),
+      ),
+    ).toBe('unsupported_header');
   });
 
   it.each(['sub', 'jti', 'sid', 'exp', 'iat'])('requires %s', (name) => {
     const { verifier, key } = make();
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ [name]: undefined }))))).toBe(
-      'missing_claim',
-    );
+    expect(
+      reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ [name]: undefined })))),
+    ).toBe('missing_claim');
   });
 
   it('rejects wrong claim types', () => {
     const { verifier, key } = make();
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ sub: 42 }))))).toBe('missing_claim');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ exp: '9999999999' }))))).toBe('missing_claim');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ roles: 'admin' }))))).toBe('missing_claim');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ uv: -1 }))))).toBe('malformed');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ sub: 42 }))))).toBe(
+      'missing_claim',
+    );
+    expect(
+      reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ exp: '9999999999' })))),
+    ).toBe('missing_claim');
+    expect(
+      reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ roles: 'admin' })))),
+    ).toBe('missing_claim');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ uv: -1 }))))).toBe(
+      'malformed',
+    );
   });
 
   it('applies the clock tolerance to exp, nbf and iat', () => {
@@ -119,18 +153,38 @@ describe('TokenVerifier', () => {
     expect(reasonOf(() => verifier.verifyAccessToken(t))).toBe('expired');
     clock.set(NOW);
     expect(verifier.verifyAccessToken(token(key, {}, claims({ nbf: nowS + 5 }))).sub).toBe('u1');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ nbf: nowS + 6 }))))).toBe('not_yet_valid');
+    expect(
+      reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ nbf: nowS + 6 })))),
+    ).toBe('not_yet_valid');
     expect(verifier.verifyAccessToken(token(key, {}, claims({ iat: nowS + 5 }))).sub).toBe('u1');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iat: nowS + 6 }))))).toBe('issued_in_future');
+    expect(
+      reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iat: nowS + 6 })))),
+    ).toBe('issued_in_future');
   });
 
   it('checks iss and aud when configured', () => {
     const { verifier, key } = make({ secret: SECRET, issuer: 'https://issuer', audience: 'api' });
-    expect(verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'api' }))).sub).toBe('u1');
-    expect(verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: ['x', 'api'] }))).sub).toBe('u1');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://evil', aud: 'api' }))))).toBe('wrong_issuer');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ aud: 'api' }))))).toBe('wrong_issuer');
-    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'other' }))))).toBe('wrong_audience');
+    expect(
+      verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'api' }))).sub,
+    ).toBe('u1');
+    expect(
+      verifier.verifyAccessToken(
+        token(key, {}, claims({ iss: 'https://issuer', aud: ['x', 'api'] })),
+      ).sub,
+    ).toBe('u1');
+    expect(
+      reasonOf(() =>
+        verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://evil', aud: 'api' }))),
+      ),
+    ).toBe('wrong_issuer');
+    expect(reasonOf(() => verifier.verifyAccessToken(token(key, {}, claims({ aud: 'api' }))))).toBe(
+      'wrong_issuer',
+    );
+    expect(
+      reasonOf(() =>
+        verifier.verifyAccessToken(token(key, {}, claims({ iss: 'https://issuer', aud: 'other' }))),
+      ),
+    ).toBe('wrong_audience');
   });
 
   it('rejects oversized tokens before any parsing', () => {
@@ -146,37 +200,51 @@ describe('TokenVerifier', () => {
     expect(reasonOf(() => verifier.verifyAccessToken(token(other.key)))).toBe('bad_signature');
   });
 
-  it.each(['ES256', 'EdDSA', 'RS256'] as const)('signs and verifies %s, and keeps old keys verifying during rotation', (alg) => {
-    const gen = () =>
-      alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : alg === 'EdDSA'
-          ? generateKeyPairSync('ed25519')
-          : generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const oldPair = gen();
-    const newPair = gen();
-    const before = make({ keys: [{ kid: 'old', algorithm: alg, privateKey: oldPair.privateKey }] });
-    const oldToken = token(before.key);
-    const after = make({
-      signingKid: 'new',
-      keys: [
-        { kid: 'new', algorithm: alg, privateKey: newPair.privateKey },
-        { kid: 'old', algorithm: alg, publicKey: oldPair.publicKey },
-      ],
-    });
-    expect(after.verifier.verifyAccessToken(oldToken).sub).toBe('u1');
-    expect(after.verifier.verifyAccessToken(token(after.key)).sub).toBe('u1');
-    expect(reasonOf(() => after.verifier.verifyAccessToken(token(after.key, { kid: 'gone' })))).toBe('unknown_key');
-    expect(after.config.keys.toJwks().keys.map((k) => k.kid)).toEqual(['new', 'old']);
-  });
+  it.each(['ES256', 'EdDSA', 'RS256'] as const)(
+    'signs and verifies %s, and keeps old keys verifying during rotation',
+    (alg) => {
+      const gen = () =>
+        alg === 'ES256'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : alg === 'EdDSA'
+            ? generateKeyPairSync('ed25519')
+            : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const oldPair = gen();
+      const newPair = gen();
+      const before = make({
+        keys: [{ kid: 'old', algorithm: alg, privateKey: oldPair.privateKey }],
+      });
+      const oldToken = token(before.key);
+      const after = make({
+        signingKid: 'new',
+        keys: [
+          { kid: 'new', algorithm: alg, privateKey: newPair.privateKey },
+          { kid: 'old', algorithm: alg, publicKey: oldPair.publicKey },
+        ],
+      });
+      expect(after.verifier.verifyAccessToken(oldToken).sub).toBe('u1');
+      expect(after.verifier.verifyAccessToken(token(after.key)).sub).toBe('u1');
+      expect(
+        reasonOf(() => after.verifier.verifyAccessToken(token(after.key, { kid: 'gone' }))),
+      ).toBe('unknown_key');
+      expect(after.config.keys.toJwks().keys.map((k) => k.kid)).toEqual(['new', 'old']);
+    },
+  );
 
   describe('properties', () => {
     it('never throws anything but InvalidTokenException, whatever the input', () => {
       const { verifier } = make();
       fc.assert(
-        fc.property(fc.oneof(fc.string(), fc.anything(), fc.stringMatching(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/)), (input) => {
-          expect(() => verifier.verifyAccessToken(input)).toThrow(InvalidTokenException);
-        }),
+        fc.property(
+          fc.oneof(
+            fc.string(),
+            fc.anything(),
+            fc.stringMatching(/^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/),
+          ),
+          (input) => {
+            expect(() => verifier.verifyAccessToken(input)).toThrow(InvalidTokenException);
+          },
+        ),
         { numRuns: 2000 },
       );
     });
@@ -208,7 +276,12 @@ describe('TokenVerifier', () => {
       const { verifier, key } = make();
       fc.assert(
         fc.property(
-          fc.record({ sub: fc.string({ minLength: 1, maxLength: 64 }), jti: fc.string({ minLength: 1, maxLength: 64 }), sid: fc.string({ minLength: 1, maxLength: 64 }), roles: fc.array(fc.string()) }),
+          fc.record({
+            sub: fc.string({ minLength: 1, maxLength: 64 }),
+            jti: fc.string({ minLength: 1, maxLength: 64 }),
+            sid: fc.string({ minLength: 1, maxLength: 64 }),
+            roles: fc.array(fc.string()),
+          }),
           (fields) => {
             const c = claims(fields);
             expect(verifier.verifyAccessToken(token(key, {}, c))).toEqual(c);

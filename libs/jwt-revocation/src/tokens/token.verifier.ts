@@ -17,7 +17,10 @@ const MAX_ID_LENGTH = 255;
 const FORBIDDEN_HEADERS = ['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64', 'zip', 'enc'];
 const HEADER_CACHE_LIMIT = 64;
 
-const TYPE_OF: Record<TokenKind, string> = { access: ACCESS_TOKEN_TYPE, refresh: REFRESH_TOKEN_TYPE };
+const TYPE_OF: Record<TokenKind, string> = {
+  access: ACCESS_TOKEN_TYPE,
+  refresh: REFRESH_TOKEN_TYPE,
+};
 
 /**
  * Verifies compact JWTs per RFC 8725: size limit before any parsing, a fixed algorithm allowlist
@@ -68,7 +71,8 @@ export class TokenVerifier {
   }
 
   private inspectHeader(token: unknown): { kind: TokenKind; key: RingKey; parts: string[] } {
-    if (typeof token !== 'string' || token.length === 0) throw fail('malformed', 'token is not a JWT');
+    if (typeof token !== 'string' || token.length === 0)
+      throw fail('malformed', 'token is not a JWT');
     if (token.length > this.config.maxTokenLength) throw fail('too_large', 'token is too large');
     if (!COMPACT_JWS.test(token)) throw fail('malformed', 'token is not a compact JWS');
     const parts = token.split('.');
@@ -76,7 +80,8 @@ export class TokenVerifier {
     if (cached) return { ...cached, parts };
     const header = parseJsonObject(parts[0]);
     for (const name of FORBIDDEN_HEADERS) {
-      if (name in header) throw fail('unsupported_header', `header parameter "${name}" is not accepted`);
+      if (name in header)
+        throw fail('unsupported_header', `header parameter "${name}" is not accepted`);
     }
     const kind = tokenKindOf(header.typ);
     if (!kind) throw fail('wrong_type', 'unexpected typ header');
@@ -100,10 +105,12 @@ export class TokenVerifier {
     const now = this.clock.now();
     const tolerance = this.config.clockToleranceMs;
     if ((c.exp as number) * 1000 + tolerance <= now) throw fail('expired', 'token has expired');
-    if ((c.iat as number) * 1000 - tolerance > now) throw fail('issued_in_future', 'iat is in the future');
+    if ((c.iat as number) * 1000 - tolerance > now)
+      throw fail('issued_in_future', 'iat is in the future');
     if (c.nbf !== undefined) {
       if (!isNumericDate(c.nbf)) throw fail('malformed', 'nbf must be a number');
-      if ((c.nbf as number) * 1000 - tolerance > now) throw fail('not_yet_valid', 'token is not yet valid');
+      if ((c.nbf as number) * 1000 - tolerance > now)
+        throw fail('not_yet_valid', 'token is not yet valid');
     }
     for (const name of ['uv', 'gv'] as const) {
       if (c[name] === undefined) c[name] = 0;

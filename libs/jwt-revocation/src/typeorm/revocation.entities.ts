@@ -1,4 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, ValueTransformer } from 'typeorm';
+import {
+  Column,
+  Entity,
+  Index,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  ValueTransformer,
+} from 'typeorm';
 
 /** bigint columns come back as strings from Postgres and MySQL: times and sequence numbers fit a double. */
 const bigintAsNumber: ValueTransformer = {

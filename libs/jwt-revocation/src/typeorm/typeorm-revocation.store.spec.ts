@@ -1,5 +1,9 @@
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase, testDatabaseKinds } from '../../../../test/support/databases';
+import {
+  createTestDatabase,
+  TestDatabase,
+  testDatabaseKinds,
+} from '../../../../test/support/databases';
 import { revocationStoreContract, sessionFixture } from '../storage/revocation-store.contract';
 import { JWT_REVOCATION_ENTITIES } from './revocation.entities';
 import { JWT_REVOCATION_MIGRATIONS } from './migrations';
@@ -36,15 +40,33 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       const first = await openDataSource(db);
       const store = new TypeOrmRevocationStore(first);
       const now = Date.now();
-      const session = sessionFixture({ createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000 });
+      const session = sessionFixture({
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: now + 3_600_000,
+      });
       await store.createSession(session);
-      await store.revoke({ target: { kind: 'session', sessionId: session.id }, reason: 'logout', at: now, tokenLifetimeMs: 1000, sessionLifetimeMs: 1000 });
-      await store.revoke({ target: { kind: 'user', subject: 'someone' }, reason: 'password_change', at: now, tokenLifetimeMs: 1000, sessionLifetimeMs: 1000 });
+      await store.revoke({
+        target: { kind: 'session', sessionId: session.id },
+        reason: 'logout',
+        at: now,
+        tokenLifetimeMs: 1000,
+        sessionLifetimeMs: 1000,
+      });
+      await store.revoke({
+        target: { kind: 'user', subject: 'someone' },
+        reason: 'password_change',
+        at: now,
+        tokenLifetimeMs: 1000,
+        sessionLifetimeMs: 1000,
+      });
       await first.destroy();
 
       const second = await openDataSource(db);
       const snapshot = await new TypeOrmRevocationStore(second).loadSnapshot(now);
-      expect(snapshot.changes.filter((c) => c.kind === 'session').map((c) => c.target)).toEqual([session.id]);
+      expect(snapshot.changes.filter((c) => c.kind === 'session').map((c) => c.target)).toEqual([
+        session.id,
+      ]);
       expect(snapshot.userVersions).toEqual([['someone', 1]]);
       await second.destroy();
     } finally {

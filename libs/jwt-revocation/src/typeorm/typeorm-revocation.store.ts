@@ -48,12 +48,13 @@ export class TypeOrmRevocationStore implements RevocationStore {
       .select('MAX(c.seq)', 'max')
       .getRawMany();
     const cursor = Number(cursorRows[0]?.max ?? 0);
-    const rows: { kind: string; target: string; expires_at: string | number }[] = await this.dataSource
-      .createQueryBuilder(RevocationChangeEntity, 'c')
-      .select(['c.kind AS kind', 'c.target AS target', 'c.expires_at AS expires_at'])
-      .where('c.kind IN (:...kinds)', { kinds: EXPIRING_KINDS })
-      .andWhere('c.expires_at > :now', { now })
-      .getRawMany();
+    const rows: { kind: string; target: string; expires_at: string | number }[] =
+      await this.dataSource
+        .createQueryBuilder(RevocationChangeEntity, 'c')
+        .select(['c.kind AS kind', 'c.target AS target', 'c.expires_at AS expires_at'])
+        .where('c.kind IN (:...kinds)', { kinds: EXPIRING_KINDS })
+        .andWhere('c.expires_at > :now', { now })
+        .getRawMany();
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
     return {
       cursor,
@@ -102,8 +103,18 @@ export class TypeOrmRevocationStore implements RevocationStore {
   createSession(session: SessionRecord): Promise<RevocationChange> {
     return this.write(() =>
       this.dataSource.transaction(async (em) => {
-        await em.insert(RevocationSessionEntity, { ...session, roles: JSON.stringify(session.roles) });
-        return this.appendChange(em, 'session-open', session.id, 0, session.expiresAt, session.createdAt);
+        await em.insert(RevocationSessionEntity, {
+          ...session,
+          roles: JSON.stringify(session.roles),
+        });
+        return this.appendChange(
+          em,
+          'session-open',
+          session.id,
+          0,
+          session.expiresAt,
+          session.createdAt,
+        );
       }),
     );
   }
@@ -161,7 +172,10 @@ export class TypeOrmRevocationStore implements RevocationStore {
   purgeExpired(now: number): Promise<number> {
     return this.write(async () => {
       const changes = this.dataSource.getRepository(RevocationChangeEntity);
-      const expired = await changes.delete({ kind: In(EXPIRING_KINDS), expiresAt: LessThanOrEqual(now) });
+      const expired = await changes.delete({
+        kind: In(EXPIRING_KINDS),
+        expiresAt: LessThanOrEqual(now),
+      });
       const versions = await changes.delete({
         kind: In(['user', 'global']),
         createdAt: LessThanOrEqual(now - VERSION_CHANGE_RETENTION_MS),
@@ -173,11 +187,17 @@ export class TypeOrmRevocationStore implements RevocationStore {
     });
   }
 
-  private async applyRevocation(em: EntityManager, command: RevocationCommand): Promise<RevocationOutcome> {
+  private async applyRevocation(
+    em: EntityManager,
+    command: RevocationCommand,
+  ): Promise<RevocationOutcome> {
     const t = command.target;
     switch (t.kind) {
       case 'jti':
-        return { count: 1, changes: [await this.appendChange(em, 'jti', t.jti, 0, t.expiresAt, command.at)] };
+        return {
+          count: 1,
+          changes: [await this.appendChange(em, 'jti', t.jti, 0, t.expiresAt, command.at)],
+        };
       case 'session':
         return this.revokeSessions(em, command, [t.sessionId]);
       case 'ip': {
@@ -193,12 +213,18 @@ export class TypeOrmRevocationStore implements RevocationStore {
       case 'user': {
         const count = await this.countActive(em, command.at, t.subject);
         const version = await this.bumpVersion(em, 'user', t.subject);
-        return { count, changes: [await this.appendChange(em, 'user', t.subject, version, 0, command.at)] };
+        return {
+          count,
+          changes: [await this.appendChange(em, 'user', t.subject, version, 0, command.at)],
+        };
       }
       case 'global': {
         const count = await this.countActive(em, command.at);
         const version = await this.bumpVersion(em, 'global', '*');
-        return { count, changes: [await this.appendChange(em, 'global', '*', version, 0, command.at)] };
+        return {
+          count,
+          changes: [await this.appendChange(em, 'global', '*', version, 0, command.at)],
+        };
       }
     }
   }
@@ -215,13 +241,27 @@ export class TypeOrmRevocationStore implements RevocationStore {
     for (const id of ids) {
       const row = await repo.findOneBy({ id });
       const session = row ? toSession(row) : null;
-      const active = session !== null && isSessionActive(session, await this.readVersions(em, session.subject), command.at);
+      const active =
+        session !== null &&
+        isSessionActive(session, await this.readVersions(em, session.subject), command.at);
       if (activeOnly && !active) continue;
       if (active) count++;
       if (session && session.revokedAt === null) {
-        await repo.update({ id }, { revokedAt: command.at, revokedReason: String(command.reason).slice(0, 64) });
+        await repo.update(
+          { id },
+          { revokedAt: command.at, revokedReason: String(command.reason).slice(0, 64) },
+        );
       }
-      changes.push(await this.appendChange(em, 'session', id, 0, sessionDenyUntil(session, command), command.at));
+      changes.push(
+        await this.appendChange(
+          em,
+          'session',
+          id,
+          0,
+          sessionDenyUntil(session, command),
+          command.at,
+        ),
+      );
     }
     return { count, changes };
   }
@@ -233,12 +273,19 @@ export class TypeOrmRevocationStore implements RevocationStore {
       .where('s.revoked_at IS NULL AND s.expires_at > :now', { now })
       .andWhere('s.global_version >= :gv', { gv: versions.global });
     if (subject !== undefined) {
-      query.andWhere('s.subject = :subject AND s.user_version >= :uv', { subject, uv: versions.user });
+      query.andWhere('s.subject = :subject AND s.user_version >= :uv', {
+        subject,
+        uv: versions.user,
+      });
     }
     return query.getCount();
   }
 
-  private async bumpVersion(em: EntityManager, scope: 'user' | 'global', subject: string): Promise<number> {
+  private async bumpVersion(
+    em: EntityManager,
+    scope: 'user' | 'global',
+    subject: string,
+  ): Promise<number> {
     const table = em.connection.driver.escape('jwt_revocation_version');
     const type = em.connection.options.type;
     if (type === 'mysql' || type === 'mariadb') {
@@ -278,7 +325,13 @@ export class TypeOrmRevocationStore implements RevocationStore {
     expiresAt: number,
     at: number,
   ): Promise<RevocationChange> {
-    const result = await em.insert(RevocationChangeEntity, { kind, target, version, expiresAt, createdAt: at });
+    const result = await em.insert(RevocationChangeEntity, {
+      kind,
+      target,
+      version,
+      expiresAt,
+      createdAt: at,
+    });
     const seq = Number(result.identifiers[0]?.seq ?? result.raw?.insertId ?? result.raw);
     return { seq, kind, target, version, expiresAt };
   }

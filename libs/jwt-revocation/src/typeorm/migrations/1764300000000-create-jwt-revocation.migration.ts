@@ -41,7 +41,12 @@ export class CreateJwtRevocation1764300000000 implements MigrationInterface {
           time('expires_at'),
           time('created_at'),
         ],
-        indices: [new TableIndex({ name: 'idx_jwt_revocation_change_expires', columnNames: ['expires_at'] })],
+        indices: [
+          new TableIndex({
+            name: 'idx_jwt_revocation_change_expires',
+            columnNames: ['expires_at'],
+          }),
+        ],
       }),
       true,
     );
@@ -72,7 +77,10 @@ export class CreateJwtRevocation1764300000000 implements MigrationInterface {
           new TableIndex({ name: 'idx_jwt_revocation_session_subject', columnNames: ['subject'] }),
           new TableIndex({ name: 'idx_jwt_revocation_session_ip', columnNames: ['ip'] }),
           new TableIndex({ name: 'idx_jwt_revocation_session_last_ip', columnNames: ['last_ip'] }),
-          new TableIndex({ name: 'idx_jwt_revocation_session_expires', columnNames: ['expires_at'] }),
+          new TableIndex({
+            name: 'idx_jwt_revocation_session_expires',
+            columnNames: ['expires_at'],
+          }),
         ],
       }),
       true,
@@ -101,7 +109,10 @@ export class CreateJwtRevocation1764300000000 implements MigrationInterface {
           time('created_at'),
         ],
         indices: [
-          new TableIndex({ name: 'idx_jwt_revocation_audit_target', columnNames: ['kind', 'target'] }),
+          new TableIndex({
+            name: 'idx_jwt_revocation_audit_target',
+            columnNames: ['kind', 'target'],
+          }),
         ],
       }),
       true,
@@ -109,7 +120,12 @@ export class CreateJwtRevocation1764300000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['jwt_revocation_audit', 'jwt_revocation_version', 'jwt_revocation_session', 'jwt_revocation_change']) {
+    for (const table of [
+      'jwt_revocation_audit',
+      'jwt_revocation_version',
+      'jwt_revocation_session',
+      'jwt_revocation_change',
+    ]) {
       await queryRunner.dropTable(table, true);
     }
   }
