@@ -65,7 +65,12 @@ class SettingsModule {}
 
 type Adapter = 'express' | 'fastify';
 
-async function boot(adapter: Adapter, imports: unknown[], controllers: unknown[], store = new MemoryRevocationStore()) {
+async function boot(
+  adapter: Adapter,
+  imports: unknown[],
+  controllers: unknown[],
+  store = new MemoryRevocationStore(),
+) {
   const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({
     imports: imports as never[],
@@ -79,7 +84,8 @@ async function boot(adapter: Adapter, imports: unknown[], controllers: unknown[]
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter())
       : moduleRef.createNestApplication();
   await app.init();
-  if (adapter === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  if (adapter === 'fastify')
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return { app, clock, store };
 }
 
@@ -121,7 +127,10 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
 
     it('accepts a valid token and passes its claims to the handler', async () => {
       const pair = await sessions.issue('u1', { roles: ['user'] });
-      await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`).expect(200, { sub: 'u1', sid: pair.sessionId });
+      await http()
+        .get('/me')
+        .set('Authorization', `Bearer ${pair.accessToken}`)
+        .expect(200, { sub: 'u1', sid: pair.sessionId });
     });
 
     it('answers a missing token with 401 and a bare Bearer challenge', async () => {
@@ -150,20 +159,31 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
         expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
       }
       await revocations.revokeSession(pair.sessionId, { reason: 'logout' });
-      const revoked = await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`).expect(401);
+      const revoked = await http()
+        .get('/me')
+        .set('Authorization', `Bearer ${pair.accessToken}`)
+        .expect(401);
       expect(revoked.headers['www-authenticate']).toContain('error="invalid_token"');
-      expect(revoked.body).toEqual(expect.objectContaining({ statusCode: 401, error: 'invalid_token' }));
+      expect(revoked.body).toEqual(
+        expect.objectContaining({ statusCode: 401, error: 'invalid_token' }),
+      );
 
       const later = await sessions.issue('u2', { roles: ['user'] });
       clock.advance(16 * 60 * 1000);
-      const expired = await http().get('/me').set('Authorization', `Bearer ${later.accessToken}`).expect(401);
+      const expired = await http()
+        .get('/me')
+        .set('Authorization', `Bearer ${later.accessToken}`)
+        .expect(401);
       expect(expired.headers['www-authenticate']).toContain('expired');
       clock.advance(-16 * 60 * 1000);
     });
 
     it('answers a missing role with 403 insufficient_scope', async () => {
       const pair = await sessions.issue('u3', { roles: ['user'] });
-      const res = await http().get('/admin').set('Authorization', `Bearer ${pair.accessToken}`).expect(403);
+      const res = await http()
+        .get('/admin')
+        .set('Authorization', `Bearer ${pair.accessToken}`)
+        .expect(403);
       expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope"');
       const admin = await sessions.issue('u4', { roles: ['admin'] });
       await http().get('/admin').set('Authorization', `Bearer ${admin.accessToken}`).expect(200);
@@ -182,7 +202,8 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
       let status = 0;
       while (Date.now() < end && status !== 200) {
         await new Promise((r) => setTimeout(r, 50));
-        status = (await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`)).status;
+        status = (await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`))
+          .status;
       }
       expect(status).toBe(200);
     });
@@ -191,7 +212,11 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
   describe('global guard with @Public()', () => {
     let app: INestApplication;
     beforeAll(async () => {
-      ({ app } = await boot(adapter, [JwtRevocationModule.forRoot({ secret: SECRET, globalGuard: true })], [GlobalGuardController]));
+      ({ app } = await boot(
+        adapter,
+        [JwtRevocationModule.forRoot({ secret: SECRET, globalGuard: true })],
+        [GlobalGuardController],
+      ));
     });
     afterAll(() => app.close());
 
@@ -199,7 +224,10 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
       await request(app.getHttpServer()).get('/global/open').expect(200);
       await request(app.getHttpServer()).get('/global/closed').expect(401);
       const pair = await app.get(SessionService).issue('u1');
-      await request(app.getHttpServer()).get('/global/closed').set('Authorization', `Bearer ${pair.accessToken}`).expect(200);
+      await request(app.getHttpServer())
+        .get('/global/closed')
+        .set('Authorization', `Bearer ${pair.accessToken}`)
+        .expect(200);
     });
   });
 });
@@ -212,7 +240,9 @@ describe('module options', () => {
     [{ secret: SECRET, accessTokenTtl: -1 }, /accessTokenTtl must be a number/],
   ])('refuses %p at boot with a clear message', async (options, message) => {
     await expect(
-      Test.createTestingModule({ imports: [JwtRevocationModule.forRoot(options as never)] }).compile(),
+      Test.createTestingModule({
+        imports: [JwtRevocationModule.forRoot(options as never)],
+      }).compile(),
     ).rejects.toThrow(message);
   });
 });

@@ -16,7 +16,8 @@ export interface TestDatabase {
 
 export type DatabaseKind = TestDatabase['name'];
 
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const MARIADB_URL = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/mysql';
 
 function uniqueName(): string {
@@ -50,7 +51,9 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     url,
     drop: async () => {
       const dropper = new DataSource(
-        kind === 'postgres' ? { type: 'postgres', url: adminUrl } : { type: 'mysql', url: adminUrl },
+        kind === 'postgres'
+          ? { type: 'postgres', url: adminUrl }
+          : { type: 'mysql', url: adminUrl },
       );
       await dropper.initialize();
       if (kind === 'postgres') {
