@@ -65,12 +65,7 @@ class SettingsModule {}
 
 type Adapter = 'express' | 'fastify';
 
-async function boot(
-  adapter: Adapter,
-  imports: unknown[],
-  controllers: unknown[],
-  store = new MemoryRevocationStore(),
-) {
+async function boot(adapter: Adapter, imports: unknown[], controllers: unknown[]) {
   const clock = new ManualClock();
   const moduleRef = await Test.createTestingModule({
     imports: imports as never[],
@@ -86,7 +81,7 @@ async function boot(
   await app.init();
   if (adapter === 'fastify')
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
-  return { app, clock, store };
+  return { app, clock };
 }
 
 describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s)', (adapter) => {
@@ -192,7 +187,8 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
     it('answers 503 and runs no handler while the store cannot be read', async () => {
       const pair = await sessions.issue('u5', { roles: ['user'] });
       const { changesSince, loadSnapshot } = store;
-      store.changesSince = store.loadSnapshot = () => Promise.reject(new Error('down'));
+      const down = () => Promise.reject(new Error('down'));
+      Object.assign(store, { changesSince: down, loadSnapshot: down });
       clock.advance(3000);
       const handledBefore = PerRouteController.handled;
       await http().get('/me').set('Authorization', `Bearer ${pair.accessToken}`).expect(503);

@@ -3,14 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from './decorators/public.decorator';
 import { Roles } from './decorators/roles.decorator';
 import { CLAIMS_REQUEST_KEY } from './decorators/current-claims.decorator';
-import {
-  bearerChallenge,
-  InsufficientScopeException,
-  InvalidTokenException,
-  MissingTokenException,
-} from './jwt-revocation.exceptions';
+import { bearerChallenge, InsufficientScopeException } from './jwt-revocation.exceptions';
 import { RevocationService } from './revocation/revocation.service';
 import type { AccessTokenClaims } from './tokens/token.claims';
+import { extractBearerToken } from './tokens/bearer-token';
 import { TokenVerifier } from './tokens/token.verifier';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> } & Record<
@@ -57,15 +53,7 @@ export class JwtRevocationGuard implements CanActivate {
 
   /** The RFC 6750 bearer token of the `Authorization` header. */
   protected extractToken(request: HttpRequest): string {
-    const header = request.headers.authorization;
-    if (header === undefined || header === '') throw new MissingTokenException();
-    if (typeof header !== 'string')
-      throw new InvalidTokenException('malformed', 'Malformed Authorization header');
-    const match = /^(\S+)(?: +(.*))?$/.exec(header);
-    if (!match || match[1].toLowerCase() !== 'bearer') throw new MissingTokenException();
-    const token = match[2]?.trim();
-    if (!token) throw new InvalidTokenException('malformed', 'Malformed Authorization header');
-    return token;
+    return extractBearerToken(request.headers.authorization);
   }
 
   protected checkRoles(claims: AccessTokenClaims, required: string[] | undefined): void {

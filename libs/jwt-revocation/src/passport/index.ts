@@ -1,0 +1,1 @@
+export { JWT_REVOCATION_STRATEGY, JwtRevocationStrategy } from './jwt-revocation.strategy';
