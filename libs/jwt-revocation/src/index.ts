@@ -21,6 +21,7 @@ export {
   MissingTokenException,
   RevocationUnavailableException,
   TokenRevokedException,
+  rejectionReason,
 } from './jwt-revocation.exceptions';
 export { Clock, ManualClock, SystemClock } from './clock';
 export { Authorize } from './decorators/authorize.decorator';
@@ -77,3 +78,11 @@ export {
   SuspiciousActivityEvent,
   TokenRevokedEvent,
 } from './events/jwt-revocation.events';
+export {
+  RevocationMessage,
+  RevocationTransport,
+  RevocationTransportHandlers,
+  parseRevocationMessage,
+} from './sync/revocation-transport.interface';
+export { RevocationMetrics, RevocationMetricsListener } from './metrics/revocation.metrics';
+export { extractBearerToken } from './tokens/bearer-token';

@@ -1,4 +1,5 @@
 import { KeyRing } from './tokens/key-ring';
+import type { RevocationTransport } from './sync/revocation-transport.interface';
 import type {
   FailureMode,
   JwtRevocationModuleOptions,
@@ -22,6 +23,7 @@ export class JwtRevocationConfig {
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly purgeIntervalMs: number;
+  readonly transport?: RevocationTransport;
 
   constructor(options: JwtRevocationModuleOptions) {
     if (options.secret !== undefined && options.keys !== undefined) {
@@ -55,6 +57,7 @@ export class JwtRevocationConfig {
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 10, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
+    this.transport = options.transport;
     if (
       this.pollIntervalMs > 0 &&
       this.maxStalenessMs > 0 &&

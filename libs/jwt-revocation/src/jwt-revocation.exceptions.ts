@@ -1,6 +1,5 @@
 import {
   ForbiddenException,
-  HttpException,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -76,6 +75,13 @@ export function bearerChallenge(exception: unknown, realm?: string): string | un
   return undefined;
 }
 
-export function isHttpException(error: unknown): error is HttpException {
-  return error instanceof HttpException;
+/** A short label of why a request was refused, for metrics and logs. */
+export function rejectionReason(error: unknown): string {
+  if (error instanceof TokenRevokedException)
+    return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
+  if (error instanceof InvalidTokenException) return error.reason;
+  if (error instanceof MissingTokenException) return 'missing';
+  if (error instanceof InsufficientScopeException) return 'insufficient_scope';
+  if (error instanceof RevocationUnavailableException) return 'unavailable';
+  return 'error';
 }

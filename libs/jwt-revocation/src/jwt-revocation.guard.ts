@@ -3,7 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY } from './decorators/public.decorator';
 import { Roles } from './decorators/roles.decorator';
 import { CLAIMS_REQUEST_KEY } from './decorators/current-claims.decorator';
-import { bearerChallenge, InsufficientScopeException } from './jwt-revocation.exceptions';
+import {
+  bearerChallenge,
+  InsufficientScopeException,
+  rejectionReason,
+} from './jwt-revocation.exceptions';
+import { RevocationMetrics } from './metrics/revocation.metrics';
 import { RevocationService } from './revocation/revocation.service';
 import type { AccessTokenClaims } from './tokens/token.claims';
 import { extractBearerToken } from './tokens/bearer-token';
@@ -26,6 +31,7 @@ export class JwtRevocationGuard implements CanActivate {
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(TokenVerifier) protected readonly verifier: TokenVerifier,
     @Inject(RevocationService) protected readonly revocations: RevocationService,
+    @Inject(RevocationMetrics) protected readonly metrics: RevocationMetrics,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -37,6 +43,7 @@ export class JwtRevocationGuard implements CanActivate {
       this.revocations.assertNotRevoked(claims);
       this.checkRoles(claims, this.reflector.getAllAndOverride(Roles, targets));
       request[CLAIMS_REQUEST_KEY] = claims;
+      this.metrics.recordAccepted();
       return true;
     } catch (error) {
       throw this.handleError(error, context);
@@ -64,6 +71,7 @@ export class JwtRevocationGuard implements CanActivate {
 
   /** Sets the `WWW-Authenticate` challenge and returns the error to throw. */
   protected handleError(error: unknown, context: ExecutionContext): unknown {
+    this.metrics.recordRejected(rejectionReason(error));
     const challenge = bearerChallenge(error);
     if (challenge) this.getResponse(context)?.header('WWW-Authenticate', challenge);
     return error;

@@ -16,6 +16,7 @@ import { TokenVerifier } from './tokens/token.verifier';
 import { JwtRevocationConfig } from './jwt-revocation.config';
 import { RevocationStore } from './storage/revocation-store.interface';
 import { Clock } from './clock';
+import { RevocationMetrics } from './metrics/revocation.metrics';
 
 /**
  * JWT revocation for Nest: `JwtRevocationModule.forRoot(options)` or `.forRootAsync({ useFactory })`.
@@ -34,6 +35,7 @@ import { Clock } from './clock';
     SessionService,
     JwtRevocationGuard,
     RevocationEventsListener,
+    RevocationMetrics,
   ],
   exports: [
     JwtRevocationConfig,
@@ -45,6 +47,7 @@ import { Clock } from './clock';
     RevocationService,
     SessionService,
     JwtRevocationGuard,
+    RevocationMetrics,
   ],
 })
 export class JwtRevocationModule extends ConfigurableModuleClass {}

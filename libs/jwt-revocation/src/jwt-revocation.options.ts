@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { RevocationStore } from './storage/revocation-store.interface';
+import type { RevocationTransport } from './sync/revocation-transport.interface';
 
 /** Signature algorithms the library signs and verifies. Anything else (including `none`) is refused. */
 export type JwtAlgorithm = 'HS256' | 'ES256' | 'EdDSA' | 'RS256';
@@ -57,6 +58,11 @@ export interface JwtRevocationModuleOptions {
   mode?: RevocationMode;
   /** The store port. Default: an in-memory store (lost at restart: for tests and demos only). */
   store?: RevocationStore;
+  /**
+   * Announces revocations to other instances at once: `RedisRevocationTransport` (`nestjs-jwt-revocation/redis`)
+   * or `PostgresNotifyTransport` (`nestjs-jwt-revocation/postgres`). Default none: polling alone.
+   */
+  transport?: RevocationTransport;
   /** `closed` (default): protected routes answer 503 while revocations cannot be checked. `open`: accept and log. */
   failureMode?: FailureMode;
   /**

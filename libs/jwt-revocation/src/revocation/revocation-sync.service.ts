@@ -1,12 +1,24 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { Clock } from '../clock';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
+import { RevocationMetrics } from '../metrics/revocation.metrics';
 import { RevocationChange, RevocationStore } from '../storage/revocation-store.interface';
+import { SCHEDULER_REGISTRY_TOKEN, SchedulerRegistryLike } from '../sync/optional-scheduler';
+import type { RevocationMessage } from '../sync/revocation-transport.interface';
 import { RevocationCache } from './revocation.cache';
 
 /** Changes re-read behind the cursor on each poll: concurrent transactions may commit out of `seq` order. */
 const POLL_OVERLAP = 100;
 const POLL_PAGE = 5000;
+const POLL_TIMER = 'jwt-revocation-poll';
+const PURGE_TIMER = 'jwt-revocation-purge';
 
 /** What health checks and metrics need to know about the cache. */
 export interface RevocationSyncStatus {
@@ -14,14 +26,17 @@ export interface RevocationSyncStatus {
   trusted: boolean;
   cursor: number;
   lastSyncAt: number | null;
+  /** How long since the cache was last confirmed complete against the store. */
   lagMs: number | null;
   lastError: string | null;
+  transport: { name: string; connected: boolean } | null;
   size: RevocationCache['size'];
 }
 
 /**
- * Keeps the in-memory cache in step with the store: loads a snapshot at startup (retrying while
- * the store is down), polls the change log, purges expired entries, and tracks staleness.
+ * Keeps the in-memory cache in step with the store: subscribes to the transport, loads a snapshot
+ * (retrying while the store is down), polls the change log as the safety net, purges expired
+ * entries, and tracks staleness.
  */
 @Injectable()
 export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
@@ -33,31 +48,41 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   private purgeTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private failOpenLogged = false;
-  private wasTrusted = false;
 
   constructor(
     @Inject(RevocationStore) private readonly store: RevocationStore,
     @Inject(RevocationCache) private readonly cache: RevocationCache,
     @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(RevocationMetrics) private readonly metrics: RevocationMetrics,
+    @Optional()
+    @Inject(SCHEDULER_REGISTRY_TOKEN)
+    private readonly scheduler?: SchedulerRegistryLike,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.store.init?.();
+    await this.config.transport?.start({
+      onMessage: (message) => this.receive(message),
+      onSubscribed: () => void this.tick(),
+    });
     await this.reload().catch((error: unknown) => this.noteError('initial load', error));
-    const every = this.config.pollIntervalMs || 1000;
-    this.pollTimer = setInterval(() => void this.tick(), every);
-    this.pollTimer.unref();
+    this.pollTimer = this.every(POLL_TIMER, this.config.pollIntervalMs || 1000, () => this.tick());
     if (this.config.purgeIntervalMs > 0) {
-      this.purgeTimer = setInterval(() => void this.purge(), this.config.purgeIntervalMs);
-      this.purgeTimer.unref();
+      this.purgeTimer = this.every(PURGE_TIMER, this.config.purgeIntervalMs, () => this.purge());
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.pollTimer);
-    clearInterval(this.purgeTimer);
+    for (const [name, timer] of [
+      [POLL_TIMER, this.pollTimer],
+      [PURGE_TIMER, this.purgeTimer],
+    ] as const) {
+      clearInterval(timer);
+      if (this.scheduler?.doesExist('interval', name)) this.scheduler.deleteInterval(name);
+    }
     await this.polling;
+    await this.config.transport?.stop();
   }
 
   /** Whether the cache may be relied on: loaded, and confirmed fresh within `maxStaleness`. */
@@ -69,9 +94,18 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Applies a change this instance just made durable. */
-  applyLocal(change: RevocationChange): void {
-    this.cache.apply(change);
+  /** Applies changes this instance just made durable, and announces them to the others. */
+  async publish(changes: RevocationChange[]): Promise<void> {
+    for (const change of changes) this.cache.apply(change);
+    const transport = this.config.transport;
+    if (!transport || changes.length === 0) return;
+    try {
+      await transport.publish({ v: 1, at: this.clock.now(), changes });
+    } catch (error) {
+      this.logger.warn(
+        `Could not announce a revocation through ${transport.name} (other instances will poll it): ${String(error)}`,
+      );
+    }
   }
 
   /** Logs once per outage that a token was accepted without a trusted cache. */
@@ -84,6 +118,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   }
 
   status(): RevocationSyncStatus {
+    const transport = this.config.transport;
     return {
       loaded: this.cache.isLoaded,
       trusted: this.isTrusted(),
@@ -91,11 +126,12 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
       lastSyncAt: this.lastSyncAt,
       lagMs: this.lastSyncAt === null ? null : this.clock.now() - this.lastSyncAt,
       lastError: this.lastError,
+      transport: transport ? { name: transport.name, connected: transport.isConnected() } : null,
       size: this.cache.size,
     };
   }
 
-  /** Reads new changes now (polling does this on its own); reloads everything after an outage. */
+  /** Reads new changes from the store now (polling does this on its own); reloads everything after an outage. */
   async refresh(): Promise<void> {
     if (!this.cache.isLoaded || !this.isTrusted()) return this.reload();
     const started = this.clock.now();
@@ -112,6 +148,14 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     this.markSynced(started);
   }
 
+  private receive(message: RevocationMessage): void {
+    for (const change of message.changes) this.cache.apply(change);
+    this.metrics.recordPropagation(
+      Math.max(0, this.clock.now() - message.at),
+      this.config.transport!.name,
+    );
+  }
+
   private async reload(): Promise<void> {
     const started = this.clock.now();
     const snapshot = await this.store.loadSnapshot(started);
@@ -126,17 +170,15 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
 
   private markSynced(startedAt: number): void {
     this.lastSyncAt = startedAt;
-    if (this.lastError !== null || !this.wasTrusted) {
-      if (this.lastError !== null)
-        this.logger.log('Revocation store reachable again; cache is current.');
+    if (this.lastError !== null) {
+      this.logger.log('Revocation store reachable again; the cache is current.');
       this.lastError = null;
     }
-    this.wasTrusted = true;
     this.failOpenLogged = false;
   }
 
   private async tick(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) return this.polling;
     if (this.config.pollIntervalMs === 0 && this.cache.isLoaded) return;
     this.polling = this.refresh()
       .catch((error: unknown) => this.noteError('poll', error))
@@ -150,10 +192,18 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     await this.store.purgeExpired(now).catch((error: unknown) => this.noteError('purge', error));
   }
 
+  private every(name: string, ms: number, task: () => Promise<void>): NodeJS.Timeout {
+    const timer = setInterval(() => void task(), ms);
+    timer.unref();
+    this.scheduler?.addInterval(name, timer);
+    return timer;
+  }
+
   private noteError(step: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     if (this.lastError === null) {
-      this.logger.error(`Revocation store ${step} failed: ${message}`);
+      const stance = this.config.failureMode === 'closed' ? 'failing closed' : 'failing open';
+      this.logger.error(`Revocation store ${step} failed (${stance} once stale): ${message}`);
     }
     this.lastError = message;
   }

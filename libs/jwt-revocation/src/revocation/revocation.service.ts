@@ -3,6 +3,7 @@ import { Clock } from '../clock';
 import { EVENT_EMITTER_TOKEN, EventEmitterLike } from '../events/optional-event-emitter';
 import { JwtRevocationEvents, TokenRevokedEvent } from '../events/jwt-revocation.events';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
+import { RevocationMetrics } from '../metrics/revocation.metrics';
 import {
   RevocationUnavailableException,
   TokenRevokedException,
@@ -45,6 +46,7 @@ export class RevocationService {
     @Inject(RevocationSync) private readonly sync: RevocationSync,
     @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(RevocationMetrics) private readonly metrics: RevocationMetrics,
     @Optional() @Inject(EVENT_EMITTER_TOKEN) private readonly events?: EventEmitterLike,
   ) {}
 
@@ -121,7 +123,8 @@ export class RevocationService {
       tokenLifetimeMs: this.config.accessTokenTtlMs + this.config.clockToleranceMs,
       sessionLifetimeMs: this.config.sessionAbsoluteTimeoutMs,
     });
-    for (const change of outcome.changes) this.sync.applyLocal(change);
+    await this.sync.publish(outcome.changes);
+    this.metrics.recordRevocation(String(context.reason), outcome.count);
     const event: TokenRevokedEvent = {
       target,
       reason: context.reason,

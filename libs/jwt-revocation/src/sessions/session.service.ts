@@ -100,8 +100,7 @@ export class SessionService {
       revokedAt: null,
       revokedReason: null,
     };
-    const change = await this.store.createSession(session);
-    this.sync.applyLocal(change);
+    await this.sync.publish([await this.store.createSession(session)]);
     return this.pair(session, now);
   }
 

@@ -1,0 +1,4 @@
+export {
+  PostgresNotifyTransport,
+  PostgresNotifyTransportOptions,
+} from './postgres-notify.transport';

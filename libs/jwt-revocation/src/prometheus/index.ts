@@ -1,0 +1,1 @@
+export { registerJwtRevocationMetrics } from './jwt-revocation.prometheus';

@@ -1,0 +1,4 @@
+export {
+  RedisRevocationTransport,
+  RedisRevocationTransportOptions,
+} from './redis-revocation.transport';

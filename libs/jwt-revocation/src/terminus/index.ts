@@ -1,0 +1,1 @@
+export { JwtRevocationHealthIndicator } from './jwt-revocation.health';
