@@ -1,5 +1,6 @@
 import type { RevocationChange, RevocationSnapshot } from '../storage/revocation-store.interface';
 import type { BaseTokenClaims } from '../tokens/token.claims';
+import { FingerprintSet } from './fingerprint.set';
 
 /** Which rule rejected a token. */
 export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'session-unknown';
@@ -9,9 +10,9 @@ export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'sessi
  * Filled from a store snapshot at startup and kept current by every revocation and by polling.
  */
 export class RevocationCache {
-  private readonly deniedTokens = new Map<string, number>();
-  private readonly deniedSessions = new Map<string, number>();
-  private readonly openSessions = new Map<string, number>();
+  private readonly deniedTokens = new FingerprintSet();
+  private readonly deniedSessions = new FingerprintSet();
+  private readonly openSessions = new FingerprintSet();
   private readonly userVersions = new Map<string, number>();
   private globalVersion = 0;
   private loaded = false;
@@ -47,16 +48,13 @@ export class RevocationCache {
   apply(change: RevocationChange): void {
     switch (change.kind) {
       case 'jti':
-        this.deniedTokens.set(change.target, change.expiresAt);
+        this.deniedTokens.add(change.target, change.expiresAt);
         break;
       case 'session':
-        this.deniedSessions.set(change.target, change.expiresAt);
-        this.openSessions.delete(change.target);
+        this.deniedSessions.add(change.target, change.expiresAt);
         break;
       case 'session-open':
-        if (this.allowlist && !this.deniedSessions.has(change.target)) {
-          this.openSessions.set(change.target, change.expiresAt);
-        }
+        if (this.allowlist) this.openSessions.add(change.target, change.expiresAt);
         break;
       case 'user':
         if (change.version > (this.userVersions.get(change.target) ?? 0)) {
@@ -77,7 +75,7 @@ export class RevocationCache {
     if (this.deniedSessions.has(claims.sid)) return 'session';
     if (this.deniedTokens.has(claims.jti)) return 'token';
     if (this.allowlist) {
-      const until = this.openSessions.get(claims.sid);
+      const until = this.openSessions.expiry(claims.sid);
       if (until === undefined || until <= now) return 'session-unknown';
     }
     return undefined;
@@ -90,15 +88,8 @@ export class RevocationCache {
 
   /** Drops entries whose tokens can no longer validate anyway. */
   purge(now: number): number {
-    let removed = 0;
-    for (const map of [this.deniedTokens, this.deniedSessions, this.openSessions]) {
-      for (const [key, until] of map) {
-        if (until <= now) {
-          map.delete(key);
-          removed++;
-        }
-      }
-    }
-    return removed;
+    return (
+      this.deniedTokens.purge(now) + this.deniedSessions.purge(now) + this.openSessions.purge(now)
+    );
   }
 }
