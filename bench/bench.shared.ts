@@ -1,0 +1,52 @@
+/** Shared settings of the benchmark processes. */
+export const BENCH_SECRET = 'benchmark-secret-that-is-32-bytes-long';
+export const BENCH_USER = 'bench-user';
+
+export type Adapter = 'fastify' | 'express';
+
+export type Scenario =
+  | 'no-guard'
+  | 'verify-only'
+  | 'revocation-empty'
+  | 'revocation-1m'
+  | 'stock-passport'
+  | 'naive-sqlite'
+  | 'naive-postgres';
+
+export const SCENARIOS: Scenario[] = [
+  'no-guard',
+  'verify-only',
+  'revocation-empty',
+  'revocation-1m',
+  'stock-passport',
+  'naive-sqlite',
+  'naive-postgres',
+];
+
+export const SCENARIO_LABELS: Record<Scenario, string> = {
+  'no-guard': 'no guard',
+  'verify-only': 'verify only (our verifier, no revocation)',
+  'revocation-empty': 'revocation guard, empty',
+  'revocation-1m': 'revocation guard, 1M jti + 100k sessions + 100k users',
+  'stock-passport': 'stock @nestjs/passport + passport-jwt (string secret)',
+  'naive-sqlite': 'stock guard + TypeORM jti lookup (SQLite)',
+  'naive-postgres': 'stock guard + TypeORM jti lookup (Postgres)',
+};
+
+/** Sizes of the loaded revocation state for `revocation-1m`. */
+export const LOADED = { jtis: 1_000_000, sessions: 100_000, users: 100_000 };
+
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JwtRevocationModule, RevocationService, RevocationSync } from 'nestjs-jwt-revocation';
+import {
+  JWT_REVOCATION_ENTITIES,
+  JWT_REVOCATION_MIGRATIONS,
+  TypeOrmRevocationStore,
+} from 'nestjs-jwt-revocation/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { BENCH_SECRET, median, now } from './bench.shared';
+
+/**
+ * Two figures on a real database (DATABASE_URL: sqlite:<file> or postgres://):
+ * - the time for a fresh instance to load 1M revocations and report ready;
+ * - the cost of a user-wide revocation for a user with 1 and with 10,000 live sessions.
+ */
+function options(url: string): DataSourceOptions {
+  const common = {
+    entities: JWT_REVOCATION_ENTITIES,
+    migrations: JWT_REVOCATION_MIGRATIONS,
+    migrationsRun: true,
+  };
+  return url.startsWith('sqlite:')
+    ? { type: 'better-sqlite3', database: url.slice('sqlite:'.length), ...common }
+    : { type: 'postgres', url, ...common };
+}
+
+/** Inserts `count` revoked jtis straight into the change log, the way months of revocations would leave it. */
+async function seed(ds: DataSource, url: string, count: number) {
+  const expiresAt = Date.now() + 86_400_000;
+  if (url.startsWith('sqlite:')) {
+    await ds.query(
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+       INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
+       SELECT 'jti', lower(hex(randomblob(16))), 0, ?, ? FROM s`,
+      [count, expiresAt, Date.now()],
+    );
+  } else {
+    await ds.query(
+      `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
+       SELECT 'jti', md5(random()::text || i), 0, $1, $2 FROM generate_series(1, $3) i`,
+      [expiresAt, Date.now(), count],
+    );
+  }
+}
+
+async function boot(ds: DataSource) {
+  @Module({
+    imports: [
+      JwtRevocationModule.forRoot({
+        secret: BENCH_SECRET,
+        store: new TypeOrmRevocationStore(ds),
+        pollInterval: 0,
+        purgeInterval: 0,
+      }),
+    ],
+  })
+  class LoadModule {}
+  return NestFactory.createApplicationContext(LoadModule, { logger: false });
+}
+
+async function main() {
+  const url = process.env.DATABASE_URL!;
+  const count = Number(process.env.ENTRIES ?? 1_000_000);
+  const ds = await new DataSource(options(url)).initialize();
+  await seed(ds, url, count);
+
+  const loads: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = now();
+    const app = await boot(ds);
+    const status = app.get(RevocationSync).status();
+    if (!status.loaded || status.size.tokens < count)
+      throw new Error(`not loaded: ${JSON.stringify(status)}`);
+    loads.push(now() - started);
+    await app.close();
+  }
+
+  const app = await boot(ds);
+  const revocations = app.get(RevocationService);
+  const { SessionService } = await import('nestjs-jwt-revocation');
+  const sessions = app.get(SessionService);
+  const cost: Record<string, number> = {};
+  for (const live of [1, 10_000]) {
+    const samples: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const subject = `cost-${live}-${round}`;
+      for (let i = 0; i < live; i += 500) {
+        await Promise.all(
+          Array.from({ length: Math.min(500, live - i) }, () => sessions.issue(subject)),
+        );
+      }
+      const started = now();
+      const { revoked } = await revocations.revokeUser(subject, { reason: 'admin' });
+      samples.push(now() - started);
+      if (revoked !== live) throw new Error(`expected ${live} revoked, got ${revoked}`);
+    }
+    cost[`live_${live}`] = median(samples);
+  }
+  await app.close();
+  await ds.destroy();
+  process.stdout.write(
+    JSON.stringify({
+      entries: count,
+      ready_ms: median(loads),
+      ready_ms_samples: loads,
+      revoke_user_ms: cost,
+    }) + '\n',
+  );
+}
+
+void main().catch((error) => {
+  process.stderr.write(`${String(error?.stack ?? error)}\n`);
+  process.exit(1);
+});

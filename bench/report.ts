@@ -1,0 +1,137 @@
+import { Adapter, SCENARIO_LABELS, SCENARIOS, Scenario } from './bench.shared';
+
+export interface ThroughputFigure {
+  rps: number;
+  p99_ms: number;
+  rounds: number[];
+}
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  machine: { cpus: string; cores: number; memory_gb: number; platform: string };
+  versions: Record<string, string>;
+  method: string;
+  throughput: Record<Adapter, Record<Scenario, ThroughputFigure>>;
+  half_load_p99_ms: { rate: number; verify_only: number; revocation_1m: number; added: number };
+  memory_per_1m_jti: { heap_mb: number; array_buffers_mb: number; total_mb: number };
+  load_1m: Record<'sqlite' | 'postgres', { ready_ms: number }>;
+  revoke_user_ms: Record<'sqlite' | 'postgres', { live_1: number; live_10000: number }>;
+  propagation_ms: Record<
+    'redis' | 'postgres_notify' | 'polling',
+    Record<'idle' | 'load', { p50: number; p99: number; samples: number }>
+  >;
+  poll_interval_ms: number;
+  ratios: Record<string, number>;
+  goals: { goal: string; measured: string; met: boolean }[];
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function toMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(`# Benchmark results`, '');
+  lines.push(
+    `${r.date} · ${r.quick ? 'quick run' : 'full run'} · ${r.machine.cpus} (${r.machine.cores} cores), ${r.machine.memory_gb} GB · ${r.machine.platform}`,
+    '',
+  );
+  lines.push(
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    '',
+  );
+  lines.push(r.method, '');
+  lines.push('## Throughput (median req/s; p99 latency)', '');
+  lines.push(
+    '| scenario | Fastify req/s | Fastify p99 ms | Express req/s | Express p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const s of SCENARIOS) {
+    const f = r.throughput.fastify[s];
+    const e = r.throughput.express[s];
+    lines.push(
+      `| ${SCENARIO_LABELS[s]} | ${fmt(f.rps)} | ${fmt(f.p99_ms, 1)} | ${fmt(e.rps)} | ${fmt(e.p99_ms, 1)} |`,
+    );
+  }
+  lines.push('', '## Ratios (Fastify, revocation guard with 1M entries over the other)', '');
+  lines.push('| ratio | value |', '| --- | ---: |');
+  for (const [k, v] of Object.entries(r.ratios)) lines.push(`| ${k} | ${fmt(v, 3)} |`);
+  lines.push('', '## Other figures', '');
+  lines.push('| figure | value |', '| --- | ---: |');
+  lines.push(
+    `| p99 at ${fmt(r.half_load_p99_ms.rate)} req/s (half the verify-only maximum): verify only / revocation 1M / added | ${fmt(r.half_load_p99_ms.verify_only, 2)} / ${fmt(r.half_load_p99_ms.revocation_1m, 2)} / ${fmt(r.half_load_p99_ms.added, 2)} ms |`,
+  );
+  lines.push(
+    `| memory per 1M revoked jti (heap + typed arrays, after GC) | ${fmt(r.memory_per_1m_jti.total_mb, 1)} MB (heap ${fmt(r.memory_per_1m_jti.heap_mb, 1)}, arrays ${fmt(r.memory_per_1m_jti.array_buffers_mb, 1)}) |`,
+  );
+  lines.push(
+    `| fresh instance loads 1M revocations and is ready: SQLite / Postgres | ${fmt(r.load_1m.sqlite.ready_ms)} / ${fmt(r.load_1m.postgres.ready_ms)} ms |`,
+  );
+  lines.push(
+    `| user-wide revocation, 1 vs 10,000 live sessions: SQLite | ${fmt(r.revoke_user_ms.sqlite.live_1, 2)} vs ${fmt(r.revoke_user_ms.sqlite.live_10000, 2)} ms |`,
+  );
+  lines.push(
+    `| user-wide revocation, 1 vs 10,000 live sessions: Postgres | ${fmt(r.revoke_user_ms.postgres.live_1, 2)} vs ${fmt(r.revoke_user_ms.postgres.live_10000, 2)} ms |`,
+  );
+  for (const [via, byLoad] of Object.entries(r.propagation_ms)) {
+    for (const [load, p] of Object.entries(byLoad)) {
+      lines.push(
+        `| propagation via ${via.replace('_', ' ')} (${load}, ${p.samples} revocations): p50 / p99 | ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms |`,
+      );
+    }
+  }
+  lines.push('', `Polling interval in these runs: ${r.poll_interval_ms} ms.`, '');
+  lines.push('## Goals', '', '| goal | measured | met |', '| --- | --- | :---: |');
+  for (const g of r.goals)
+    lines.push(`| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`);
+  lines.push('', '![req/s per scenario and adapter](throughput.svg)', '');
+  return lines.join('\n');
+}
+
+export function toSvg(r: BenchResults): string {
+  const width = 900;
+  const rowHeight = 44;
+  const left = 330;
+  const top = 40;
+  const max = Math.max(
+    ...SCENARIOS.flatMap((s) => [r.throughput.fastify[s].rps, r.throughput.express[s].rps]),
+  );
+  const scale = (width - left - 90) / max;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + rowHeight * SCENARIOS.length + 30}" font-family="sans-serif" font-size="12">`,
+  );
+  parts.push(`<rect width="100%" height="100%" fill="white"/>`);
+  parts.push(
+    `<text x="10" y="20" font-size="14" font-weight="bold">req/s per scenario (median of ${r.throughput.fastify['no-guard'].rounds.length} rounds, ${r.date.slice(0, 10)})</text>`,
+  );
+  parts.push(
+    `<rect x="${width - 170}" y="8" width="12" height="12" fill="#2b6cb0"/><text x="${width - 152}" y="18">Fastify</text>`,
+  );
+  parts.push(
+    `<rect x="${width - 95}" y="8" width="12" height="12" fill="#dd6b20"/><text x="${width - 77}" y="18">Express</text>`,
+  );
+  SCENARIOS.forEach((s, i) => {
+    const y = top + i * rowHeight;
+    parts.push(
+      `<text x="${left - 8}" y="${y + 22}" text-anchor="end">${escape(SCENARIO_LABELS[s])}</text>`,
+    );
+    (['fastify', 'express'] as const).forEach((a, j) => {
+      const v = r.throughput[a][s].rps;
+      const w = Math.max(1, v * scale);
+      const by = y + 4 + j * 18;
+      parts.push(
+        `<rect x="${left}" y="${by}" width="${w.toFixed(1)}" height="16" fill="${j === 0 ? '#2b6cb0' : '#dd6b20'}"/>`,
+      );
+      parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${by + 12}">${fmt(v)}</text>`);
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
