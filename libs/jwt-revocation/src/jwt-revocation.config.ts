@@ -55,7 +55,7 @@ export class JwtRevocationConfig {
     this.refreshReuseGraceMs = seconds('refreshReuseGrace', options.refreshReuseGrace, 5, 0);
     this.maxTokenLength = integer('maxTokenLength', options.maxTokenLength, 8192, 256);
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
-    this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 10, 0);
+    this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
     this.transport = options.transport;
     if (

@@ -74,7 +74,7 @@ export interface JwtRevocationModuleOptions {
   maxTokenLength?: number;
   /** How often each instance reads new revocations from the store (the safety net across instances). Default 1. `0` disables. */
   pollInterval?: number;
-  /** An instance whose cache has not been confirmed fresh for this long stops trusting it. Default 10. */
+  /** An instance whose cache has not been confirmed fresh for this long stops trusting it. Default 5. `0` disables. */
   maxStaleness?: number;
   /** How often expired revocations and sessions are purged. Default 3600. `0` disables. */
   purgeInterval?: number;
