@@ -14,7 +14,10 @@ const swc = [
 
 const shared = {
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  // Nest 12 and some of @fastify/static's dependencies ship ES modules only: compile them too.
+  transformIgnorePatterns: [
+    '^(?!.*/node_modules/(@nestjs|glob|path-scurry|minimatch|lru-cache|minipass|content-disposition)/).*/node_modules/',
+  ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^nestjs-jwt-revocation$': '<rootDir>/libs/jwt-revocation/src/index.ts',

@@ -76,6 +76,7 @@ export {
   PasswordChangedEvent,
   RolesChangedEvent,
   SuspiciousActivityEvent,
+  TokenRevocationRequestedEvent,
   TokenRevokedEvent,
 } from './events/jwt-revocation.events';
 export {

@@ -19,6 +19,8 @@ export const JwtRevocationEvents = {
   LoggedOutEverywhere: 'jwt-revocation.logged-out-everywhere',
   /** Payload `SuspiciousActivityEvent`: the named token, session, user and/or IP are revoked. */
   SuspiciousActivity: 'jwt-revocation.suspicious-activity',
+  /** Payload `TokenRevocationRequestedEvent`: one token (`jti`) is revoked, e.g. on RFC 7009 revocation. */
+  TokenRevocationRequested: 'jwt-revocation.token-revocation-requested',
   /** Payload `TokenRevokedEvent`: emitted by the library after every durable revocation. */
   TokenRevoked: 'jwt-revocation.token-revoked',
 } as const;
@@ -42,6 +44,8 @@ export interface LoggedOutEvent {
 }
 
 export interface SuspiciousActivityEvent {
+  /** Recorded in the audit trail. Default `suspicious_activity`. */
+  reason?: RevocationReason;
   userId?: string;
   sessionId?: string;
   jti?: string;
@@ -49,6 +53,15 @@ export interface SuspiciousActivityEvent {
   jtiExpiresAt?: number;
   ip?: string;
   detail?: string;
+  actor?: string;
+}
+
+export interface TokenRevocationRequestedEvent {
+  jti: string;
+  /** The token's `exp` (seconds): bounds how long the denial is kept. */
+  expiresAt?: number;
+  /** Default `logout`. */
+  reason?: RevocationReason;
   actor?: string;
 }
 

@@ -69,6 +69,30 @@ describe('RevocationEventsListener', () => {
     ]);
   });
 
+  it('token-revocation-requested revokes one token, and suspicious activity keeps a given reason', async () => {
+    const pair = await ctx.sessions.issue('u1');
+    const other = await ctx.sessions.issue('u1');
+    const claims = ctx.verifier.verifyAccessToken(pair.accessToken);
+    await events.emitAsync(JwtRevocationEvents.TokenRevocationRequested, {
+      jti: claims.jti,
+      expiresAt: claims.exp,
+      actor: 'u1',
+    });
+    expect(ctx.revocations.check(claims)).toBe('token');
+    await events.emitAsync(JwtRevocationEvents.SuspiciousActivity, {
+      sessionId: other.sessionId,
+      reason: 'compromised',
+      actor: 'admin-1',
+    });
+    const [latest, first] = await ctx.revocations.audit();
+    expect(first).toEqual(
+      expect.objectContaining({ kind: 'jti', target: claims.jti, reason: 'logout', actor: 'u1' }),
+    );
+    expect(latest).toEqual(
+      expect.objectContaining({ kind: 'session', reason: 'compromised', actor: 'admin-1' }),
+    );
+  });
+
   it('reports a failed revocation to the emitter instead of swallowing it', async () => {
     const store = new MemoryRevocationStore();
     store.revoke = () => Promise.reject(new Error('database unavailable'));

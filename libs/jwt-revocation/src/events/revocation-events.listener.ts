@@ -7,6 +7,7 @@ import {
   PasswordChangedEvent,
   RolesChangedEvent,
   SuspiciousActivityEvent,
+  TokenRevocationRequestedEvent,
 } from './jwt-revocation.events';
 import { OnEvent } from './optional-event-emitter';
 
@@ -54,9 +55,18 @@ export class RevocationEventsListener {
     });
   }
 
+  @OnEvent(JwtRevocationEvents.TokenRevocationRequested, LISTEN)
+  onTokenRevocationRequested(e: TokenRevocationRequestedEvent) {
+    return this.revocations.revokeToken(
+      e.jti,
+      { reason: e.reason ?? 'logout', actor: e.actor },
+      e.expiresAt,
+    );
+  }
+
   @OnEvent(JwtRevocationEvents.SuspiciousActivity, LISTEN)
   async onSuspiciousActivity(e: SuspiciousActivityEvent) {
-    const context = { reason: 'suspicious_activity', actor: e.actor };
+    const context = { reason: e.reason ?? 'suspicious_activity', actor: e.actor };
     let revoked = 0;
     if (e.jti)
       revoked += (await this.revocations.revokeToken(e.jti, context, e.jtiExpiresAt)).revoked;

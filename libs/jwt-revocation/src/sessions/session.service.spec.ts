@@ -86,6 +86,15 @@ describe('SessionService', () => {
     );
   });
 
+  it('gives no grace at all when the window is 0, even within the same millisecond', async () => {
+    ctx = await setup({ refreshReuseGrace: 0 });
+    const first = await ctx.sessions.issue('u1');
+    await ctx.sessions.refresh(first.refreshToken);
+    await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(
+      RefreshTokenReusedException,
+    );
+  });
+
   it('gives only the immediate predecessor a grace window', async () => {
     ctx = await setup({ refreshReuseGrace: 60 });
     const a = await ctx.sessions.issue('u1');

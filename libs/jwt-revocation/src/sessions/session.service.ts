@@ -149,6 +149,7 @@ export class SessionService {
     }
     const now = this.clock.now();
     const withinGrace =
+      this.config.refreshReuseGraceMs > 0 &&
       claims.jti === session.previousRefreshJti &&
       session.rotatedAt !== null &&
       now - session.rotatedAt <= this.config.refreshReuseGraceMs;

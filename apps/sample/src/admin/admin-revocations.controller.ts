@@ -1,0 +1,77 @@
+import { BadRequestException, Body, Controller, Get, Inject, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  AccessTokenClaims,
+  Authorize,
+  CurrentClaims,
+  RevocationService,
+  SuspiciousActivityEvent,
+} from 'nestjs-jwt-revocation';
+import { RevocationTriggers } from '../events/revocation-triggers.service';
+import { CreateRevocationDto, ListRevocationsQuery } from './admin.dto';
+import { AuditEntryView, AuditPage, RevocationCount } from './admin.views';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiForbiddenResponse({ description: 'The caller is not an admin (`insufficient_scope`)' })
+@Authorize('admin')
+@Controller('admin/revocations')
+export class AdminRevocationsController {
+  constructor(
+    @Inject(RevocationTriggers) private readonly triggers: RevocationTriggers,
+    @Inject(RevocationService) private readonly revocations: RevocationService,
+  ) {}
+
+  /**
+   * Flags a token, session, user or IP as compromised: reported to the library as suspicious
+   * activity, which ends what it names and records it in the audit trail.
+   */
+  @Post()
+  @ApiCreatedResponse({ type: RevocationCount })
+  async create(
+    @Body() body: CreateRevocationDto,
+    @CurrentClaims() claims: AccessTokenClaims,
+  ): Promise<RevocationCount> {
+    const targets: SuspiciousActivityEvent = {
+      jti: body.jti,
+      sessionId: body.session_id,
+      userId: body.user_id,
+      ip: body.ip,
+    };
+    if (Object.values(targets).filter((t) => t !== undefined).length !== 1) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'bad_request',
+        message: 'Give exactly one of jti, session_id, user_id or ip',
+      });
+    }
+    const revoked = await this.triggers.suspiciousActivity({
+      ...targets,
+      reason: body.reason,
+      actor: claims.sub,
+    });
+    return { revoked };
+  }
+
+  @Get()
+  @ApiOkResponse({ type: AuditPage, description: 'The audit trail, newest first' })
+  async list(@Query() query: ListRevocationsQuery): Promise<AuditPage> {
+    const entries = await this.revocations.audit({
+      limit: query.limit + 1,
+      beforeId: query.before,
+      kind: query.kind,
+      target: query.target,
+    });
+    const page = entries.slice(0, query.limit);
+    return {
+      entries: page.map(AuditEntryView.of),
+      next_cursor: entries.length > query.limit ? String(page[page.length - 1].id) : null,
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsIP,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
+const MAX_ID_LENGTH = 255;
+
+export class SetRolesDto {
+  @ApiProperty({ type: [String], example: ['user', 'admin'], description: 'Replaces every role' })
+  @IsArray()
+  @ArrayMaxSize(16)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(ROLE, {
+    each: true,
+    message: 'each role must be lower-case letters, digits, _ or - (at most 32)',
+  })
+  roles: string[];
+}
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit = 100;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset = 0;
+}
+
+/** Exactly one of `jti`, `session_id`, `user_id` or `ip`, and why. */
+export class CreateRevocationDto {
+  @ApiPropertyOptional({ description: 'Revoke one access token by its `jti`' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID_LENGTH)
+  jti?: string;
+
+  @ApiPropertyOptional({ description: 'End one session (its access and refresh tokens)' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID_LENGTH)
+  session_id?: string;
+
+  @ApiPropertyOptional({ description: 'End every session of a user' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID_LENGTH)
+  user_id?: string;
+
+  @ApiPropertyOptional({ description: 'End every session seen from this IP address' })
+  @IsOptional()
+  @IsIP()
+  ip?: string;
+
+  @ApiProperty({
+    example: 'compromised',
+    maxLength: 64,
+    description: 'Recorded in the audit trail',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  reason: string;
+}
+
+export class ListRevocationsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit = 50;
+
+  @ApiPropertyOptional({ description: 'The `next_cursor` of the previous page' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  before?: number;
+
+  @ApiPropertyOptional({ enum: ['jti', 'session', 'user', 'global', 'ip'] })
+  @IsOptional()
+  @IsIn(['jti', 'session', 'user', 'global', 'ip'])
+  kind?: 'jti' | 'session' | 'user' | 'global' | 'ip';
+
+  @ApiPropertyOptional({ description: 'Only entries about this jti, session id, user id or IP' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_ID_LENGTH)
+  target?: string;
+}

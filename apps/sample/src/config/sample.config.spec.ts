@@ -1,0 +1,230 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from './duration.parser';
+import { ConfigError, DatabaseConfig, loadSampleConfig } from './sample.config';
+import { GENERATED_SECRET_FILE, jwkThumbprint } from './signing-key.loader';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-bytes';
+
+describe('parseDuration', () => {
+  it.each([
+    ['90', 90],
+    ['2s', 2],
+    ['15m', 900],
+    ['12h', 43200],
+    ['14d', 1209600],
+    [' 0 ', 0],
+  ])('reads %p as %p seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['', '1.5s', '-1', '10 minutes', '5w', 's', '1e3'])('refuses %p', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('loadSampleConfig', () => {
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'sample-config-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  const load = (env: Record<string, string>) => loadSampleConfig(env, cwd);
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      load(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('applies the documented defaults', () => {
+    const config = load({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      port: 3000,
+      httpAdapter: 'fastify',
+      trustProxy: false,
+      database: { type: 'sqlite', path: join(cwd, 'data', 'sample.sqlite') },
+      redis: null,
+      admin: null,
+      login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 50, failureWindow: 900 },
+      jwt: {
+        secret: SECRET,
+        accessTokenTtl: 900,
+        refreshTokenTtl: 1209600,
+        sessionIdleTimeout: 1209600,
+        sessionAbsoluteTimeout: 2592000,
+        refreshReuseGrace: 5,
+      },
+    });
+    expect(statSync(join(cwd, 'data')).isDirectory()).toBe(true);
+  });
+
+  it('reads every setting', () => {
+    const config = load({
+      PORT: '8080',
+      HTTP_ADAPTER: 'Express',
+      TRUST_PROXY: 'yes',
+      DATABASE_URL: 'postgres://app:pw@db.internal:5432/sample',
+      REDIS_URL: 'redis://cache:6379',
+      REDIS_CHANNEL: 'sample:revocations',
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: 'https://auth.example.test',
+      JWT_AUDIENCE: 'sample',
+      ACCESS_TOKEN_TTL: '5m',
+      REFRESH_TOKEN_TTL: '7d',
+      SESSION_IDLE_TIMEOUT: '0',
+      SESSION_ABSOLUTE_TIMEOUT: '30d',
+      REFRESH_REUSE_GRACE: '0',
+      ADMIN_EMAIL: 'Root@Example.test',
+      ADMIN_PASSWORD: 'root-password',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+      LOGIN_MAX_FAILURES_PER_IP: '20',
+      LOGIN_FAILURE_WINDOW: '1h',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      httpAdapter: 'express',
+      trustProxy: true,
+      database: { type: 'postgres', url: 'postgres://app:pw@db.internal:5432/sample' },
+      redis: { url: 'redis://cache:6379', channel: 'sample:revocations' },
+      admin: { email: 'root@example.test', password: 'root-password' },
+      login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, failureWindow: 3600 },
+      jwt: {
+        issuer: 'https://auth.example.test',
+        audience: 'sample',
+        accessTokenTtl: 300,
+        refreshTokenTtl: 604800,
+        sessionIdleTimeout: 0,
+        sessionAbsoluteTimeout: 2592000,
+        refreshReuseGrace: 0,
+      },
+    });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['sqlite:./db/app.sqlite', { type: 'sqlite', path: 'db/app.sqlite' }],
+    ['sqlite::memory:', { type: 'sqlite', path: ':memory:' }],
+    [
+      'mysql://root@127.0.0.1:3306/sample',
+      { type: 'mysql', url: 'mysql://root@127.0.0.1:3306/sample' },
+    ],
+    [
+      'mariadb://root@127.0.0.1:3306/sample',
+      { type: 'mysql', url: 'mysql://root@127.0.0.1:3306/sample' },
+    ],
+    ['postgresql://u@h/db', { type: 'postgres', url: 'postgresql://u@h/db' }],
+  ] as [string, DatabaseConfig][])('reads DATABASE_URL %s', (url, expected) => {
+    const database = load({ JWT_SECRET: SECRET, DATABASE_URL: url }).database;
+    const relative = expected.type === 'sqlite' && expected.path !== ':memory:';
+    expect(database).toEqual(relative ? { ...expected, path: join(cwd, expected.path) } : expected);
+  });
+
+  it('lists every problem at once, hiding passwords', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      HTTP_ADAPTER: 'koa',
+      DATABASE_URL: 'oracle://scott:tiger@db/orcl',
+      REDIS_URL: 'http://cache',
+      JWT_SECRET: 'too-short',
+      ACCESS_TOKEN_TTL: '15 minutes',
+      REFRESH_REUSE_GRACE: '1h',
+      ADMIN_EMAIL: 'root@example.test',
+      LOGIN_MAX_FAILURES_PER_IP: '0',
+      TRUST_PROXY: 'maybe',
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('DATABASE_URL'),
+      expect.stringContaining('ACCESS_TOKEN_TTL'),
+      expect.stringContaining('REFRESH_REUSE_GRACE'),
+      expect.stringContaining('PORT'),
+      expect.stringContaining('HTTP_ADAPTER'),
+      expect.stringContaining('TRUST_PROXY'),
+      expect.stringContaining('REDIS_URL'),
+      expect.stringContaining('ADMIN_EMAIL and ADMIN_PASSWORD'),
+      expect.stringContaining('LOGIN_MAX_FAILURES_PER_IP'),
+      expect.stringContaining('JWT_SECRET must be at least 32 bytes'),
+    ]);
+    expect(problems.join('\n')).not.toContain('tiger');
+  });
+
+  it('counts JWT_SECRET in UTF-8 bytes', () => {
+    expect(load({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret).toBe('é'.repeat(16));
+    expect(problemsOf({ JWT_SECRET: 'é'.repeat(15) })).toEqual([expect.stringContaining('got 30')]);
+  });
+
+  it('refuses two keys at once', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([
+      expect.stringContaining('both set'),
+    ]);
+  });
+
+  it('refuses to start in production without a configured key, saying why', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual([
+      expect.stringMatching(/NODE_ENV=production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE/),
+    ]);
+  });
+
+  it('generates a secret once, keeps it with mode 0600 and warns', () => {
+    const first = load({});
+    const file = join(cwd, 'data', GENERATED_SECRET_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((first.jwt.secret as Buffer).length).toBe(32);
+    expect(first.warnings).toEqual([expect.stringContaining('generated')]);
+    const second = load({});
+    expect(second.jwt.secret).toEqual(first.jwt.secret);
+    expect(readFileSync(file, 'utf8').trim()).toBe(
+      (first.jwt.secret as Buffer).toString('base64url'),
+    );
+  });
+
+  it('refuses a damaged generated secret', () => {
+    load({});
+    writeFileSync(join(cwd, 'data', GENERATED_SECRET_FILE), 'short');
+    expect(() => load({})).toThrow(/delete it to generate a new one/);
+  });
+
+  it.each([
+    ['ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['EdDSA', () => generateKeyPairSync('ed25519')],
+  ])('detects %s from the key file and names it by its thumbprint', (algorithm, generate) => {
+    const { privateKey, publicKey } = generate();
+    writeFileSync(join(cwd, 'key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const config = load({ JWT_PRIVATE_KEY_FILE: 'key.pem' });
+    expect(config.jwt.keys).toEqual([
+      expect.objectContaining({ algorithm, kid: jwkThumbprint(publicKey) }),
+    ]);
+    expect(config.jwt.secret).toBeUndefined();
+  });
+
+  it('computes the RFC 7638 thumbprint', () => {
+    const key = {
+      kty: 'RSA',
+      e: 'AQAB',
+      n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+    };
+    expect(jwkThumbprint(createPublicKey({ key, format: 'jwk' }))).toBe(
+      'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+    );
+  });
+
+  it.each([
+    ['a missing file', 'missing.pem', /cannot read/],
+    ['a public key', 'public.pem', /not an unencrypted PEM private key/],
+    ['a P-384 key', 'p384.pem', /use a P-256 key \(ES256\) or an Ed25519 key/],
+  ])('explains %s', (_, file, message) => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    writeFileSync(join(cwd, 'public.pem'), p384.publicKey.export({ format: 'pem', type: 'spki' }));
+    writeFileSync(join(cwd, 'p384.pem'), p384.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const problems = problemsOf({ JWT_PRIVATE_KEY_FILE: file });
+    expect(problems).toEqual([expect.stringMatching(message)]);
+  });
+});

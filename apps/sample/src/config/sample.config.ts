@@ -1,0 +1,305 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isEmail } from 'class-validator';
+import { JwtRevocationConfig, JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
+import { parseDuration } from './duration.parser';
+import { loadOrCreateSecret, loadPrivateKeyFile, MIN_SECRET_BYTES } from './signing-key.loader';
+
+export type HttpAdapterKind = 'fastify' | 'express';
+
+/** Where users and revocations are kept. A SQLite `path` of `:memory:` keeps nothing. */
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string }
+  | { type: 'mysql'; url: string };
+
+/** The sample app's settings, parsed and checked once at boot. Durations in seconds. */
+export interface SampleConfig {
+  port: number;
+  host: string;
+  httpAdapter: HttpAdapterKind;
+  /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** When set, revocations are announced to other instances through Redis pub/sub at once. */
+  redis: { url: string; channel: string } | null;
+  /** Everything `JwtRevocationModule` needs except the store. */
+  jwt: Omit<JwtRevocationModuleOptions, 'store'>;
+  /** Where the signing key came from, for the boot log. */
+  keySource: string;
+  /** Created at boot when no user has this email. */
+  admin: { email: string; password: string } | null;
+  login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; failureWindow: number };
+  /** Printed at boot. */
+  warnings: string[];
+}
+
+/** DI token of the `SampleConfig`. */
+export const SampleConfig = Symbol('SampleConfig');
+
+/** Every problem found in the environment, so one run shows them all. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DAY = 86400;
+const MIN_PASSWORD_LENGTH = 8;
+
+/**
+ * Reads the settings from `env` (relative paths against `cwd`) and checks all of them, throwing one
+ * `ConfigError` that lists every problem. Only once they are valid does it create the data directory
+ * and, when no key is configured outside production, the generated signing secret.
+ */
+export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): SampleConfig {
+  const read = new EnvReader(env);
+  const production = read.text('NODE_ENV') === 'production';
+  const dataDir = resolve(cwd, read.text('DATA_DIR') ?? 'data');
+  const database = parseDatabaseUrl(read, cwd, dataDir);
+  const accessTokenTtl = read.duration('ACCESS_TOKEN_TTL', 15 * 60, 1, DAY);
+  const refreshTokenTtl = read.duration('REFRESH_TOKEN_TTL', 14 * DAY, 1, 365 * DAY);
+  const jwt: SampleConfig['jwt'] = {
+    issuer: read.text('JWT_ISSUER'),
+    audience: read.text('JWT_AUDIENCE'),
+    accessTokenTtl,
+    refreshTokenTtl,
+    sessionIdleTimeout: read.duration('SESSION_IDLE_TIMEOUT', refreshTokenTtl, 0, 365 * DAY),
+    sessionAbsoluteTimeout: read.duration('SESSION_ABSOLUTE_TIMEOUT', 30 * DAY, 1, 365 * DAY),
+    refreshReuseGrace: read.duration('REFRESH_REUSE_GRACE', 5, 0, 300),
+  };
+  const config: SampleConfig = {
+    port: read.integer('PORT', 3000, 0, 65535),
+    host: read.text('HOST') ?? '0.0.0.0',
+    httpAdapter: read.oneOf('HTTP_ADAPTER', ['fastify', 'express'], 'fastify'),
+    trustProxy: read.boolean('TRUST_PROXY', false),
+    dataDir,
+    database,
+    redis: parseRedis(read),
+    jwt,
+    keySource: '',
+    admin: parseAdmin(read),
+    login: {
+      maxFailuresPerAccount: read.integer('LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+      maxFailuresPerIp: read.integer('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 1_000_000),
+      failureWindow: read.duration('LOGIN_FAILURE_WINDOW', 15 * 60, 1, DAY),
+    },
+    warnings: [],
+  };
+  const secret = read.text('JWT_SECRET');
+  const keyFile = read.text('JWT_PRIVATE_KEY_FILE');
+  if (secret !== undefined && keyFile !== undefined) {
+    read.problem(
+      'JWT_SECRET and JWT_PRIVATE_KEY_FILE are both set: configure exactly one signing key',
+    );
+  } else if (secret !== undefined) {
+    const bytes = Buffer.byteLength(secret, 'utf8');
+    if (bytes < MIN_SECRET_BYTES) {
+      read.problem(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (UTF-8), got ${bytes}`);
+    }
+    config.jwt.secret = secret;
+    config.keySource = 'JWT_SECRET (HS256)';
+  } else if (keyFile !== undefined) {
+    try {
+      const key = loadPrivateKeyFile(resolve(cwd, keyFile));
+      config.jwt.keys = [key];
+      config.keySource = `JWT_PRIVATE_KEY_FILE (${key.algorithm}, kid ${key.kid})`;
+    } catch (error) {
+      read.problem(`JWT_PRIVATE_KEY_FILE: ${(error as Error).message}`);
+    }
+  } else if (production) {
+    read.problem(
+      'NODE_ENV=production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE: a key generated on this disk is not ' +
+        'shared with other instances and is lost with the machine, logging everyone out',
+    );
+  }
+  if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
+    try {
+      new JwtRevocationConfig(config.jwt);
+    } catch (error) {
+      read.problem((error as Error).message);
+    }
+  }
+  read.assertValid();
+
+  createDirectory('DATA_DIR', dataDir);
+  if (database.type === 'sqlite' && database.path !== ':memory:') {
+    createDirectory('DATABASE_URL', dirname(database.path));
+  }
+  if (config.jwt.secret === undefined && config.jwt.keys === undefined) {
+    let generated: ReturnType<typeof loadOrCreateSecret>;
+    try {
+      generated = loadOrCreateSecret(dataDir);
+    } catch (error) {
+      throw new ConfigError([`DATA_DIR: ${(error as Error).message}`]);
+    }
+    config.jwt.secret = generated.secret;
+    config.keySource = `generated secret in ${generated.path} (HS256)`;
+    config.warnings.push(
+      `No JWT_SECRET or JWT_PRIVATE_KEY_FILE configured: ${generated.created ? 'generated' : 'using'} a ` +
+        `signing secret in ${generated.path}. Other instances do not share it and losing it logs everyone ` +
+        'out; configure a key for production.',
+    );
+  }
+  return config;
+}
+
+function createDirectory(setting: string, path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError([`${setting}: cannot create the directory ${path} (${reason})`]);
+  }
+}
+
+function parseDatabaseUrl(read: EnvReader, cwd: string, dataDir: string): DatabaseConfig {
+  const raw = read.text('DATABASE_URL');
+  if (raw === undefined) return { type: 'sqlite', path: join(dataDir, 'sample.sqlite') };
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') {
+      read.problem(
+        'DATABASE_URL: sqlite:<path> needs a file path, e.g. sqlite:./data/sample.sqlite',
+      );
+      return { type: 'sqlite', path: ':memory:' };
+    }
+    return { type: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const type =
+    url?.protocol === 'postgres:' || url?.protocol === 'postgresql:'
+      ? 'postgres'
+      : url?.protocol === 'mysql:' || url?.protocol === 'mariadb:'
+        ? 'mysql'
+        : undefined;
+  if (!url || !type || url.hostname === '') {
+    read.problem(
+      `DATABASE_URL must be sqlite:<path>, postgres://user@host:port/db or mysql://user@host:port/db, got ${redact(raw)}`,
+    );
+    return { type: 'sqlite', path: ':memory:' };
+  }
+  if (type === 'mysql' && url.pathname.length <= 1) {
+    read.problem(
+      `DATABASE_URL: name the database in the path, e.g. mysql://root@127.0.0.1:3306/sample`,
+    );
+  }
+  if (type === 'mysql' && url.protocol === 'mariadb:') url.protocol = 'mysql:';
+  return { type, url: url.toString() };
+}
+
+function parseRedis(read: EnvReader): SampleConfig['redis'] {
+  const raw = read.text('REDIS_URL');
+  const channel = read.text('REDIS_CHANNEL') ?? 'jwt-revocation:changes';
+  if (raw === undefined) return null;
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '') {
+      return { url: raw, channel };
+    }
+  } catch {
+    // reported below
+  }
+  read.problem(`REDIS_URL must be redis://host:port or rediss://host:port, got ${redact(raw)}`);
+  return null;
+}
+
+function parseAdmin(read: EnvReader): SampleConfig['admin'] {
+  const email = read.text('ADMIN_EMAIL')?.toLowerCase();
+  const password = read.text('ADMIN_PASSWORD', false);
+  if (email === undefined && password === undefined) return null;
+  if (email === undefined || password === undefined) {
+    read.problem('ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither');
+    return null;
+  }
+  if (!isEmail(email) || email.length > 254)
+    read.problem(`ADMIN_EMAIL is not an email address: ${email}`);
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    read.problem(`ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  return { email, password };
+}
+
+/** Hides the password of a URL before it goes into a message. */
+function redact(raw: string): string {
+  return JSON.stringify(raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+}
+
+/** Reads typed settings, collecting problems instead of stopping at the first. Empty means unset. */
+class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  text(name: string, trim = true): string | undefined {
+    const value = this.env[name];
+    if (value === undefined || value.trim() === '') return undefined;
+    return trim ? value.trim() : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problem(
+        `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  duration(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    const value = parseDuration(raw);
+    if (value === undefined || value < min || value > max) {
+      this.problem(
+        `${name} must be a duration from ${min}s to ${max}s, as seconds or like 2s, 15m, 12h, 14d; got ${JSON.stringify(raw)}`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) {
+      this.problem(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    this.problem(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+
+  get valid(): boolean {
+    return this.problems.length === 0;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  assertValid(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}

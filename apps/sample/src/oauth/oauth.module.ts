@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
+import { OAuthController } from './oauth.controller';
+
+@Module({ imports: [EventsModule], controllers: [OAuthController] })
+export class OAuthModule {}

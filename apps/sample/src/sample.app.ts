@@ -1,0 +1,40 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { SampleConfig } from './config/sample.config';
+import { HttpErrorFilter } from './http/http-error.filter';
+import { setupOpenApi } from './http/openapi.setup';
+import { SampleModule } from './sample.module';
+
+/** Request bodies larger than this are refused with 413 on both adapters. */
+const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** The HTTP adapter `config.httpAdapter` names, set up alike on both. */
+export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
+  if (config.httpAdapter === 'express') {
+    const adapter = new ExpressAdapter();
+    adapter.getInstance().set('trust proxy', config.trustProxy);
+    adapter.getInstance().disable('x-powered-by');
+    return adapter;
+  }
+  return new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT_BYTES });
+}
+
+/** Builds the sample app (not listening yet). */
+export async function createSampleApp(config: SampleConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(SampleModule.forRoot(config), createHttpAdapter(config), {
+    abortOnError: false,
+  });
+  configureSampleApp(app);
+  return app;
+}
+
+/** Validation, error mapping and OpenAPI: everything `SampleModule` needs from the app itself. */
+export function configureSampleApp(app: INestApplication): void {
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost)));
+  setupOpenApi(app);
+}

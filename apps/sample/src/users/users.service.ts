@@ -1,0 +1,137 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from 'nestjs-jwt-revocation';
+import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { RevocationTriggers } from '../events/revocation-triggers.service';
+import { PasswordHasher } from './password.hasher';
+import { UserEntity } from './user.entity';
+
+/** Role every new account gets. */
+export const DEFAULT_ROLE = 'user';
+
+const EMAIL_TAKEN = {
+  statusCode: 409,
+  error: 'email_taken',
+  message: 'An account with this email exists',
+};
+
+/**
+ * Accounts. Every change that must end the user's tokens (password, roles, suspension, deletion)
+ * first updates the row, so no new login can use the old state, then emits the library's event.
+ */
+@Injectable()
+export class UsersService {
+  private readonly users: Repository<UserEntity>;
+
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
+    @Inject(RevocationTriggers) private readonly triggers: RevocationTriggers,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {
+    this.users = dataSource.getRepository(UserEntity);
+  }
+
+  /** Creates an active account; 409 when the email is taken. `email` must be normalized. */
+  async create(email: string, password: string, roles = [DEFAULT_ROLE]): Promise<UserEntity> {
+    if (await this.users.existsBy({ email })) throw new ConflictException(EMAIL_TAKEN);
+    const now = this.clock.now();
+    const user = this.users.create({
+      id: randomUUID(),
+      email,
+      passwordHash: await this.hasher.hash(password),
+      roles,
+      status: 'active',
+      securityVersion: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException(EMAIL_TAKEN);
+      throw error;
+    }
+    return user;
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  /** Every account, deleted ones included, oldest first. */
+  list(limit: number, offset: number): Promise<UserEntity[]> {
+    return this.users.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+  }
+
+  async changePassword(user: UserEntity, password: string): Promise<UserEntity> {
+    await this.update(user.id, { passwordHash: await this.hasher.hash(password) });
+    await this.triggers.passwordChanged({ userId: user.id, actor: user.id });
+    return this.findOrFail(user.id);
+  }
+
+  async setRoles(id: string, roles: string[], actor: string): Promise<UserEntity> {
+    await this.requireLiving(id);
+    await this.update(id, { roles });
+    await this.triggers.rolesChanged({ userId: id, roles, actor });
+    return this.findOrFail(id);
+  }
+
+  async suspend(id: string, actor: string): Promise<void> {
+    await this.requireLiving(id);
+    await this.update(id, { status: 'suspended' });
+    await this.triggers.accountSuspended({ userId: id, actor });
+  }
+
+  /** Lets the account log in again; tokens revoked by the suspension stay revoked. */
+  async reinstate(id: string): Promise<void> {
+    await this.requireLiving(id);
+    await this.users.update({ id }, { status: 'active', updatedAt: this.clock.now() });
+  }
+
+  /** Leaves a tombstone: the id stays taken, the email is freed, the password is gone. */
+  async delete(id: string, actor: string): Promise<void> {
+    await this.requireLiving(id);
+    await this.update(id, { status: 'deleted', email: null, passwordHash: null, roles: [] });
+    await this.triggers.accountDeleted({ userId: id, actor });
+  }
+
+  /** Writes a change that revokes the user's tokens, raising `securityVersion`. */
+  private async update(id: string, changes: Partial<UserEntity>): Promise<void> {
+    await this.users.update(
+      { id },
+      { ...changes, securityVersion: () => 'security_version + 1', updatedAt: this.clock.now() },
+    );
+  }
+
+  private async findOrFail(id: string): Promise<UserEntity> {
+    const user = await this.findById(id);
+    if (!user)
+      throw new NotFoundException({ statusCode: 404, error: 'not_found', message: 'No such user' });
+    return user;
+  }
+
+  private async requireLiving(id: string): Promise<UserEntity> {
+    const user = await this.findById(id);
+    if (!user || user.status === 'deleted') {
+      throw new NotFoundException({ statusCode: 404, error: 'not_found', message: 'No such user' });
+    }
+    return user;
+  }
+}
+
+/** A unique-key violation on SQLite, Postgres or MySQL/MariaDB. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; errno?: number };
+  return (
+    driverError.code === '23505' ||
+    driverError.code === 'ER_DUP_ENTRY' ||
+    driverError.errno === 1062 ||
+    (typeof driverError.code === 'string' && driverError.code.startsWith('SQLITE_CONSTRAINT'))
+  );
+}
