@@ -31,7 +31,7 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
 
   it('reports the Redis transport in /health', async () => {
     const res = await a.http.get('/health').expect(200);
-    expect(res.body.transport).toEqual({ name: 'redis', connected: true });
+    expect(res.body.details.revocation.transport).toEqual({ name: 'redis', connected: true });
   });
 
   it('enforces a logout made on one instance on the other at once', async () => {

@@ -140,13 +140,30 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
     });
   });
 
+  describe('GET /metrics', () => {
+    it('exports the library metrics in Prometheus format', async () => {
+      const { tokens } = await t.signUp();
+      await t.http.get('/me/sessions').set(bearer(tokens.access_token)).expect(200);
+      await t.http.get('/me/sessions').set(bearer('garbage')).expect(401);
+      await t.http.post('/auth/logout').set(bearer(tokens.access_token)).expect(204);
+      const res = await t.http.get('/metrics').expect(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(res.text).toMatch(/jwt_revocation_checks_total\{result="accepted"\} [1-9]/);
+      expect(res.text).toMatch(/jwt_revocation_rejections_total\{reason="malformed"\} [1-9]/);
+      expect(res.text).toMatch(/jwt_revocation_revocations_total\{reason="logout"\} [1-9]/);
+      expect(res.text).toMatch(/jwt_revocation_cache_entries\{kind="session"\} [1-9]/);
+      expect(res.text).toContain('jwt_revocation_cache_trusted 1');
+    });
+  });
+
   describe('GET /health', () => {
     it('answers 200 when the store answers and the cache is trusted', async () => {
       const res = await t.http.get('/health').expect(200);
       expect(res.body).toMatchObject({
         status: 'ok',
-        store: 'up',
-        revocation_cache: { loaded: true, trusted: true },
+        details: {
+          revocation: { status: 'up', storeReachable: true, cacheLoaded: true, cacheTrusted: true },
+        },
       });
     });
 
@@ -155,7 +172,10 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       ping.mockRejectedValue(new Error('connection refused'));
       try {
         const res = await t.http.get('/health').expect(503);
-        expect(res.body).toMatchObject({ status: 'unavailable', store: 'down' });
+        expect(res.body).toMatchObject({
+          status: 'error',
+          error: { revocation: { status: 'down', storeReachable: false } },
+        });
       } finally {
         ping.mockRestore();
       }
@@ -168,8 +188,8 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       try {
         const res = await t.http.get('/health').expect(503);
         expect(res.body).toMatchObject({
-          status: 'unavailable',
-          revocation_cache: { trusted: false },
+          status: 'error',
+          error: { revocation: { status: 'down', cacheTrusted: false } },
         });
       } finally {
         status.mockRestore();

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { JwtRevocationModule } from 'nestjs-jwt-revocation';
+import { JwtRevocationModule, RevocationTransport } from 'nestjs-jwt-revocation';
+import { PostgresNotifyTransport } from 'nestjs-jwt-revocation/postgres';
 import { RedisRevocationTransport } from 'nestjs-jwt-revocation/redis';
 import { TypeOrmRevocationStore } from 'nestjs-jwt-revocation/typeorm';
 import { DataSource } from 'typeorm';
@@ -12,6 +13,15 @@ import { SampleConfig } from './config/sample.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { OAuthModule } from './oauth/oauth.module';
+
+function revocationTransport(sample: SampleConfig): RevocationTransport | undefined {
+  if (sample.transport === 'redis' && sample.redis)
+    return new RedisRevocationTransport(sample.redis);
+  if (sample.transport === 'postgres' && sample.database.type === 'postgres') {
+    return new PostgresNotifyTransport({ connectionString: sample.database.url });
+  }
+  return undefined;
+}
 
 /** The whole sample app for one configuration. */
 @Module({})
@@ -28,7 +38,7 @@ export class SampleModule {
           useFactory: (dataSource: DataSource, sample: SampleConfig) => ({
             ...sample.jwt,
             store: new TypeOrmRevocationStore(dataSource),
-            transport: sample.redis ? new RedisRevocationTransport(sample.redis) : undefined,
+            transport: revocationTransport(sample),
           }),
         }),
         AuthModule,

@@ -71,7 +71,12 @@ export class SampleTestApp {
     kind: DatabaseKind,
     adapter: HttpAdapterKind,
     env: Record<string, string> = {},
-    options: { database?: TestDatabase; tune?: (config: SampleConfig) => void } = {},
+    options: {
+      database?: TestDatabase;
+      tune?: (config: SampleConfig) => void;
+      /** Keep the system clock (staleness then follows real time) instead of a `ManualClock`. */
+      realClock?: boolean;
+    } = {},
   ): Promise<SampleTestApp> {
     const database = options.database ?? (await createTestDatabase(kind));
     const dataDir = mkdtempSync(join(tmpdir(), 'sample-data-'));
@@ -90,9 +95,9 @@ export class SampleTestApp {
     );
     options.tune?.(config);
     const clock = new ManualClock();
-    const moduleRef = await Test.createTestingModule({ imports: [SampleModule.forRoot(config)] })
-      .overrideProvider(Clock)
-      .useValue(clock)
+    const builder = Test.createTestingModule({ imports: [SampleModule.forRoot(config)] });
+    if (!options.realClock) builder.overrideProvider(Clock).useValue(clock);
+    const moduleRef = await builder
       .setLogger(new ConsoleLogger({ logLevels: ['error'] }))
       .compile();
     const app = moduleRef.createNestApplication(createHttpAdapter(config), { logger: ['error'] });

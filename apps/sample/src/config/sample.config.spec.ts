@@ -16,6 +16,7 @@ describe('parseDuration', () => {
     ['12h', 43200],
     ['14d', 1209600],
     [' 0 ', 0],
+    ['250ms', 0.25],
   ])('reads %p as %p seconds', (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds);
   });
@@ -52,6 +53,8 @@ describe('loadSampleConfig', () => {
       trustProxy: false,
       database: { type: 'sqlite', path: join(cwd, 'data', 'sample.sqlite') },
       redis: null,
+      transport: 'polling',
+      migrationsRun: true,
       admin: null,
       login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 50, failureWindow: 900 },
       jwt: {
@@ -61,6 +64,9 @@ describe('loadSampleConfig', () => {
         sessionIdleTimeout: 1209600,
         sessionAbsoluteTimeout: 2592000,
         refreshReuseGrace: 5,
+        pollInterval: 1,
+        maxStaleness: 5,
+        failureMode: 'closed',
       },
     });
     expect(statSync(join(cwd, 'data')).isDirectory()).toBe(true);
@@ -87,6 +93,11 @@ describe('loadSampleConfig', () => {
       LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
       LOGIN_MAX_FAILURES_PER_IP: '20',
       LOGIN_FAILURE_WINDOW: '1h',
+      REVOCATION_TRANSPORT: 'postgres',
+      REVOCATION_POLL_INTERVAL: '500ms',
+      REVOCATION_MAX_STALENESS: '3s',
+      REVOCATION_FAILURE_MODE: 'open',
+      MIGRATIONS_RUN: 'false',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -94,6 +105,8 @@ describe('loadSampleConfig', () => {
       trustProxy: true,
       database: { type: 'postgres', url: 'postgres://app:pw@db.internal:5432/sample' },
       redis: { url: 'redis://cache:6379', channel: 'sample:revocations' },
+      transport: 'postgres',
+      migrationsRun: false,
       admin: { email: 'root@example.test', password: 'root-password' },
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, failureWindow: 3600 },
       jwt: {
@@ -104,6 +117,9 @@ describe('loadSampleConfig', () => {
         sessionIdleTimeout: 0,
         sessionAbsoluteTimeout: 2592000,
         refreshReuseGrace: 0,
+        pollInterval: 0.5,
+        maxStaleness: 3,
+        failureMode: 'open',
       },
     });
     expect(config.warnings).toEqual([]);
@@ -125,6 +141,25 @@ describe('loadSampleConfig', () => {
     const database = load({ JWT_SECRET: SECRET, DATABASE_URL: url }).database;
     const relative = expected.type === 'sqlite' && expected.path !== ':memory:';
     expect(database).toEqual(relative ? { ...expected, path: join(cwd, expected.path) } : expected);
+  });
+
+  it('picks Redis as the transport when REDIS_URL is set', () => {
+    expect(load({ JWT_SECRET: SECRET, REDIS_URL: 'redis://127.0.0.1:6379' }).transport).toBe(
+      'redis',
+    );
+  });
+
+  it.each([
+    [{ REVOCATION_TRANSPORT: 'redis' }, /REVOCATION_TRANSPORT=redis needs REDIS_URL/],
+    [{ REVOCATION_TRANSPORT: 'postgres' }, /needs a postgres:\/\/ DATABASE_URL/],
+    [{ REVOCATION_TRANSPORT: 'kafka' }, /REVOCATION_TRANSPORT must be one of/],
+    [{ REVOCATION_FAILURE_MODE: 'maybe' }, /REVOCATION_FAILURE_MODE must be one of/],
+    [
+      { REVOCATION_POLL_INTERVAL: '10s', REVOCATION_MAX_STALENESS: '5s' },
+      /maxStaleness must be longer/,
+    ],
+  ])('refuses %p', (env, message) => {
+    expect(problemsOf({ JWT_SECRET: SECRET, ...env }).join('\n')).toMatch(message);
   });
 
   it('lists every problem at once, hiding passwords', () => {

@@ -24,6 +24,10 @@ export interface SampleConfig {
   database: DatabaseConfig;
   /** When set, revocations are announced to other instances through Redis pub/sub at once. */
   redis: { url: string; channel: string } | null;
+  /** How revocations reach other instances at once; polling the database runs underneath regardless. */
+  transport: 'redis' | 'postgres' | 'polling';
+  /** Run pending migrations at boot (otherwise: `npm run migrate`). */
+  migrationsRun: boolean;
   /** Everything `JwtRevocationModule` needs except the store. */
   jwt: Omit<JwtRevocationModuleOptions, 'store'>;
   /** Where the signing key came from, for the boot log. */
@@ -71,6 +75,9 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     sessionIdleTimeout: read.duration('SESSION_IDLE_TIMEOUT', refreshTokenTtl, 0, 365 * DAY),
     sessionAbsoluteTimeout: read.duration('SESSION_ABSOLUTE_TIMEOUT', 30 * DAY, 1, 365 * DAY),
     refreshReuseGrace: read.duration('REFRESH_REUSE_GRACE', 5, 0, 300),
+    pollInterval: read.duration('REVOCATION_POLL_INTERVAL', 1, 0, 3600),
+    maxStaleness: read.duration('REVOCATION_MAX_STALENESS', 5, 0, DAY),
+    failureMode: read.oneOf('REVOCATION_FAILURE_MODE', ['closed', 'open'] as const, 'closed'),
   };
   const config: SampleConfig = {
     port: read.integer('PORT', 3000, 0, 65535),
@@ -80,6 +87,8 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     dataDir,
     database,
     redis: parseRedis(read),
+    transport: 'polling',
+    migrationsRun: read.boolean('MIGRATIONS_RUN', true),
     jwt,
     keySource: '',
     admin: parseAdmin(read),
@@ -90,6 +99,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     },
     warnings: [],
   };
+  config.transport = parseTransport(read, config.redis, database);
   const secret = read.text('JWT_SECRET');
   const keyFile = read.text('JWT_PRIVATE_KEY_FILE');
   if (secret !== undefined && keyFile !== undefined) {
@@ -146,6 +156,18 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     );
   }
   return config;
+}
+
+/** Only the database settings (`DATABASE_URL`, `DATA_DIR`), for tools such as `npm run migrate`. */
+export function loadDatabaseConfig(env: Env = process.env, cwd = process.cwd()): DatabaseConfig {
+  const read = new EnvReader(env);
+  const dataDir = resolve(cwd, read.text('DATA_DIR') ?? 'data');
+  const database = parseDatabaseUrl(read, cwd, dataDir);
+  read.assertValid();
+  if (database.type === 'sqlite' && database.path !== ':memory:') {
+    createDirectory('DATABASE_URL', dirname(database.path));
+  }
+  return database;
 }
 
 function createDirectory(setting: string, path: string): void {
@@ -211,6 +233,23 @@ function parseRedis(read: EnvReader): SampleConfig['redis'] {
   }
   read.problem(`REDIS_URL must be redis://host:port or rediss://host:port, got ${redact(raw)}`);
   return null;
+}
+
+function parseTransport(
+  read: EnvReader,
+  redis: SampleConfig['redis'],
+  database: DatabaseConfig,
+): SampleConfig['transport'] {
+  const transport = read.oneOf(
+    'REVOCATION_TRANSPORT',
+    ['redis', 'postgres', 'polling'],
+    redis ? 'redis' : 'polling',
+  );
+  if (transport === 'redis' && !redis) read.problem('REVOCATION_TRANSPORT=redis needs REDIS_URL');
+  if (transport === 'postgres' && database.type !== 'postgres') {
+    read.problem('REVOCATION_TRANSPORT=postgres needs a postgres:// DATABASE_URL');
+  }
+  return transport;
 }
 
 function parseAdmin(read: EnvReader): SampleConfig['admin'] {

@@ -4,12 +4,15 @@ import type { DatabaseConfig } from '../config/sample.config';
 import { UserEntity } from '../users/user.entity';
 import { CreateSampleUser1764500000000 } from './migrations/1764500000000-create-sample-user.migration';
 
-/** TypeORM options for the app's tables and the library's, migrated at startup (never synchronized). */
-export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+/** TypeORM options for the app's tables and the library's, migrated at startup unless told not to (never synchronized). */
+export function dataSourceOptions(
+  database: DatabaseConfig,
+  migrationsRun = true,
+): DataSourceOptions {
   const common = {
     entities: [UserEntity, ...JWT_REVOCATION_ENTITIES],
     migrations: [CreateSampleUser1764500000000, ...JWT_REVOCATION_MIGRATIONS],
-    migrationsRun: true,
+    migrationsRun,
     synchronize: false,
     logging: false,
   };

@@ -14,7 +14,9 @@ class DataSourceCloser implements OnApplicationShutdown {
 
 async function openDataSource(config: SampleConfig): Promise<DataSource> {
   try {
-    return await new DataSource(dataSourceOptions(config.database)).initialize();
+    return await new DataSource(
+      dataSourceOptions(config.database, config.migrationsRun),
+    ).initialize();
   } catch (error) {
     const where = config.database.type === 'sqlite' ? config.database.path : config.database.type;
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,26 @@
+import { Controller, Get, Header, Inject, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { registerJwtRevocationMetrics } from 'nestjs-jwt-revocation/prometheus';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** Prometheus metrics: the library's (checks, rejections, revocations, propagation, cache) and Node's. */
+@ApiTags('health')
+@Controller('metrics')
+export class MetricsController implements OnModuleInit {
+  private readonly registry = new Registry();
+
+  constructor(@Inject(ModuleRef) private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    collectDefaultMetrics({ register: this.registry });
+    registerJwtRevocationMetrics(this.moduleRef, this.registry);
+  }
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
