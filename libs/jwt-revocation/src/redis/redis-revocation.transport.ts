@@ -7,6 +7,9 @@ import {
   RevocationTransportHandlers,
 } from '../sync/revocation-transport.interface';
 
+/** How long `start` waits for the first subscription before going on (it keeps retrying behind). */
+const START_TIMEOUT_MS = 2000;
+
 export interface RedisRevocationTransportOptions {
   /** `redis://...` URL. */
   url?: string;
@@ -60,7 +63,10 @@ export class RedisRevocationTransport implements RevocationTransport {
       });
     });
     await Promise.allSettled([this.subscriber.connect(), this.publisher.connect()]);
-    await Promise.race([subscribed, new Promise((r) => setTimeout(r, 2000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, START_TIMEOUT_MS)));
+    await Promise.race([subscribed, giveUp]);
+    clearTimeout(timer);
   }
 
   async publish(message: RevocationMessage): Promise<void> {
@@ -73,8 +79,11 @@ export class RedisRevocationTransport implements RevocationTransport {
   }
 
   async stop(): Promise<void> {
-    for (const client of [this.subscriber, this.publisher]) {
-      client?.disconnect();
-    }
+    await Promise.all(
+      [this.subscriber, this.publisher].map(async (client) => {
+        if (client?.status === 'ready') await client.quit().catch(() => client.disconnect());
+        else client?.disconnect();
+      }),
+    );
   }
 }

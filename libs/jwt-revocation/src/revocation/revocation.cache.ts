@@ -1,19 +1,26 @@
 import type { RevocationChange, RevocationSnapshot } from '../storage/revocation-store.interface';
 import type { BaseTokenClaims } from '../tokens/token.claims';
-import { FingerprintSet } from './fingerprint.set';
+import { FingerprintMap } from './fingerprint.map';
 
 /** Which rule rejected a token. */
 export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'session-unknown';
+
+/** Expiries are kept in whole seconds, rounded up: an entry is never dropped before its token expired. */
+const toSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 /**
  * The in-process view of every live revocation: what each request is checked against, with no I/O.
  * Filled from a store snapshot at startup and kept current by every revocation and by polling.
  */
 export class RevocationCache {
-  private readonly deniedTokens = new FingerprintSet();
-  private readonly deniedSessions = new FingerprintSet();
-  private readonly openSessions = new FingerprintSet();
-  private readonly userVersions = new Map<string, number>();
+  /** jti -> expiry (s). */
+  private deniedTokens = new FingerprintMap();
+  /** sid -> expiry (s). */
+  private deniedSessions = new FingerprintMap();
+  /** sid -> session end (s), allowlist mode only. */
+  private openSessions = new FingerprintMap();
+  /** sub -> revocation version. */
+  private userVersions = new FingerprintMap();
   private globalVersion = 0;
   private loaded = false;
 
@@ -34,32 +41,34 @@ export class RevocationCache {
 
   /** Replaces the whole state with a snapshot. */
   load(snapshot: RevocationSnapshot): void {
-    this.deniedTokens.clear();
-    this.deniedSessions.clear();
-    this.openSessions.clear();
-    this.userVersions.clear();
+    const counts = { jti: 0, session: 0, 'session-open': 0, user: 0, global: 0 };
+    for (const change of snapshot.changes) counts[change.kind]++;
+    this.deniedTokens = new FingerprintMap(counts.jti * 2);
+    this.deniedSessions = new FingerprintMap(counts.session * 2);
+    this.openSessions = new FingerprintMap(this.allowlist ? counts['session-open'] * 2 : 0);
+    this.userVersions = new FingerprintMap(snapshot.userVersions.length * 2);
     this.globalVersion = snapshot.globalVersion;
-    for (const [subject, version] of snapshot.userVersions) this.userVersions.set(subject, version);
+    for (const [subject, version] of snapshot.userVersions) {
+      if (version > 0) this.userVersions.raise(subject, version);
+    }
     for (const change of snapshot.changes) this.apply(change);
     this.loaded = true;
   }
 
-  /** Applies one change. Idempotent, and order-independent for versions (they only grow). */
+  /** Applies one change. Idempotent, and order-independent (expiries and versions only grow). */
   apply(change: RevocationChange): void {
     switch (change.kind) {
       case 'jti':
-        this.deniedTokens.add(change.target, change.expiresAt);
+        this.deniedTokens.raise(change.target, toSeconds(change.expiresAt));
         break;
       case 'session':
-        this.deniedSessions.add(change.target, change.expiresAt);
+        this.deniedSessions.raise(change.target, toSeconds(change.expiresAt));
         break;
       case 'session-open':
-        if (this.allowlist) this.openSessions.add(change.target, change.expiresAt);
+        if (this.allowlist) this.openSessions.raise(change.target, toSeconds(change.expiresAt));
         break;
       case 'user':
-        if (change.version > (this.userVersions.get(change.target) ?? 0)) {
-          this.userVersions.set(change.target, change.version);
-        }
+        if (change.version > 0) this.userVersions.raise(change.target, change.version);
         break;
       case 'global':
         if (change.version > this.globalVersion) this.globalVersion = change.version;
@@ -75,8 +84,8 @@ export class RevocationCache {
     if (this.deniedSessions.has(claims.sid)) return 'session';
     if (this.deniedTokens.has(claims.jti)) return 'token';
     if (this.allowlist) {
-      const until = this.openSessions.expiry(claims.sid);
-      if (until === undefined || until <= now) return 'session-unknown';
+      const until = this.openSessions.get(claims.sid);
+      if (until === undefined || until * 1000 <= now) return 'session-unknown';
     }
     return undefined;
   }
@@ -88,8 +97,11 @@ export class RevocationCache {
 
   /** Drops entries whose tokens can no longer validate anyway. */
   purge(now: number): number {
+    const expired = Math.floor(now / 1000);
     return (
-      this.deniedTokens.purge(now) + this.deniedSessions.purge(now) + this.openSessions.purge(now)
+      this.deniedTokens.removeAtMost(expired) +
+      this.deniedSessions.removeAtMost(expired) +
+      this.openSessions.removeAtMost(expired)
     );
   }
 }

@@ -74,14 +74,21 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 
-  it('runs its migration idempotently and reverts it', async () => {
+  it('runs its migration once, and refuses to revert it (that would drop revocations)', async () => {
     const db = await createTestDatabase(kind);
     try {
       const ds = await openDataSource(db);
+      await new TypeOrmRevocationStore(ds).revoke({
+        target: { kind: 'user', subject: 'kept' },
+        reason: 'admin',
+        at: Date.now(),
+        tokenLifetimeMs: 1000,
+        sessionLifetimeMs: 1000,
+      });
       expect(await ds.showMigrations()).toBe(false);
-      await ds.undoLastMigration();
-      expect(await ds.showMigrations()).toBe(true);
-      await ds.runMigrations();
+      expect(await ds.runMigrations()).toEqual([]);
+      await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
+      expect(await new TypeOrmRevocationStore(ds).versions('kept')).toEqual({ user: 1, global: 0 });
       await ds.destroy();
     } finally {
       await db.drop();

@@ -119,14 +119,14 @@ export class CreateJwtRevocation1764300000000 implements MigrationInterface {
     );
   }
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of [
-      'jwt_revocation_audit',
-      'jwt_revocation_version',
-      'jwt_revocation_session',
-      'jwt_revocation_change',
-    ]) {
-      await queryRunner.dropTable(table, true);
-    }
+  /**
+   * Refuses: reverting would drop every revocation, and revoked tokens would work again.
+   * Drop the `jwt_revocation_*` tables by hand if that is really what you want.
+   */
+  async down(): Promise<void> {
+    throw new Error(
+      'CreateJwtRevocation1764300000000 is not reverted automatically: it would drop every revocation ' +
+        'and revoked tokens would work again. Drop the jwt_revocation_* tables by hand if you mean it.',
+    );
   }
 }
