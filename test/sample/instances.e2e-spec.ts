@@ -1,3 +1,4 @@
+import { until } from '../support/until';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { SampleConfig } from '../../apps/sample/src/config/sample.config';
@@ -39,7 +40,11 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
     const other = await a.login(user.email, user.password);
     expect(await b.meStatus(tokens.access_token)).toBe(200);
     await a.http.post('/auth/logout').set(bearer(tokens.access_token)).expect(204);
-    await waitFor(async () => (await b.meStatus(tokens.access_token)) === 401);
+    await until(
+      async () => (await b.meStatus(tokens.access_token)) === 401,
+      1000,
+      'B learns of the logout',
+    );
     expect(await b.meStatus(other.access_token)).toBe(200);
   });
 
@@ -51,19 +56,13 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
       .set(bearer(admin.access_token))
       .expect(204);
     // GET /me/sessions is decided by the guard alone (GET /me also reads the account).
-    await waitFor(async () => {
-      const res = await b.http.get('/me/sessions').set(bearer(tokens.access_token));
-      return res.status === 401;
-    });
+    await until(
+      async () => {
+        const res = await b.http.get('/me/sessions').set(bearer(tokens.access_token));
+        return res.status === 401;
+      },
+      1000,
+      'B learns of the suspension',
+    );
   });
 });
-
-/** Polls `condition` for up to a second: a pub/sub message takes milliseconds, not a poll interval. */
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 1000;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error('the other instance did not learn of the revocation');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,17 +1,10 @@
+import { until } from '../support/until';
 import { randomBytes } from 'node:crypto';
 import { RevocationMetrics, RevocationService } from 'nestjs-jwt-revocation';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { OwnPostgresServer } from '../support/postgres-server';
 import { OwnRedisServer } from '../support/redis-server';
 import { bearer, SampleTestApp } from '../sample/support/sample-app';
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Redis killed mid-test', () => {
   let redis: OwnRedisServer;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { JWT_REVOCATION_ENTITIES, JWT_REVOCATION_MIGRATIONS } from 'nestjs-jwt-revocation/typeorm';
 
 /** A database made for one test run, and how to remove it. */
 export interface TestDatabase {
@@ -71,4 +72,14 @@ export function testDatabaseKinds(): DatabaseKind[] {
   const wanted = process.env.TEST_DATABASES;
   const all: DatabaseKind[] = ['sqlite', 'postgres', 'mariadb'];
   return wanted ? all.filter((k) => wanted.split(',').includes(k)) : all;
+}
+
+/** A connection to `db` with the library's tables, migrated. */
+export function openRevocationDataSource(db: TestDatabase): Promise<DataSource> {
+  return new DataSource({
+    ...db.options,
+    entities: JWT_REVOCATION_ENTITIES,
+    migrations: JWT_REVOCATION_MIGRATIONS,
+    migrationsRun: true,
+  }).initialize();
 }

@@ -1,3 +1,4 @@
+import { until } from '../../../test/support/until';
 import { Controller, ExecutionContext, Get, HttpException } from '@nestjs/common';
 import { Authorize } from './decorators/authorize.decorator';
 import { Public } from './decorators/public.decorator';
@@ -160,11 +161,6 @@ describe('JwtRevocationGuard', () => {
     return { proxy, state };
   }
 
-  async function waitFor(condition: () => boolean) {
-    for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(condition()).toBe(true);
-  }
-
   it('fails closed with 503 until the cache is loaded, and recovers by itself', async () => {
     const { proxy, state } = flakyStore();
     state.down = true;
@@ -174,7 +170,7 @@ describe('JwtRevocationGuard', () => {
     expect(result.error).toBeInstanceOf(RevocationUnavailableException);
     expect(result.error?.getStatus()).toBe(503);
     state.down = false;
-    await waitFor(() => ctx.sync.status().loaded);
+    await until(() => ctx.sync.status().loaded, 2000, 'cache loaded');
     expect(attempt('anyone', `Bearer ${token}`).ok).toBe(true);
   });
 
@@ -188,7 +184,7 @@ describe('JwtRevocationGuard', () => {
     expect(attempt('anyone', header).error).toBeInstanceOf(RevocationUnavailableException);
     expect(ctx.sync.status().trusted).toBe(false);
     state.down = false;
-    await waitFor(() => ctx.sync.status().trusted);
+    await until(() => ctx.sync.status().trusted, 2000, 'cache trusted');
     expect(attempt('anyone', header).ok).toBe(true);
   });
 

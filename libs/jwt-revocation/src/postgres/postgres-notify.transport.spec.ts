@@ -1,21 +1,12 @@
-import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../../../../test/support/databases';
-import { setup } from '../../test/setup';
+import { until } from '../../../../test/support/until';
 import {
-  JWT_REVOCATION_ENTITIES,
-  JWT_REVOCATION_MIGRATIONS,
-  TypeOrmRevocationStore,
-} from '../typeorm';
+  createTestDatabase,
+  TestDatabase,
+  openRevocationDataSource,
+} from '../../../../test/support/databases';
+import { setup } from '../../test/setup';
+import { TypeOrmRevocationStore } from '../typeorm';
 import { PostgresNotifyTransport } from './postgres-notify.transport';
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 describe('PostgresNotifyTransport', () => {
   let db: TestDatabase;
@@ -29,12 +20,7 @@ describe('PostgresNotifyTransport', () => {
   });
 
   async function instance() {
-    const ds = await new DataSource({
-      ...db.options,
-      entities: JWT_REVOCATION_ENTITIES,
-      migrations: JWT_REVOCATION_MIGRATIONS,
-      migrationsRun: true,
-    }).initialize();
+    const ds = await openRevocationDataSource(db);
     closers.push(() => ds.destroy());
     const ctx = await setup({
       store: new TypeOrmRevocationStore(ds),

@@ -1,18 +1,9 @@
+import { until } from '../../../../test/support/until';
 import { randomBytes } from 'node:crypto';
 import { OwnRedisServer, REDIS_URL } from '../../../../test/support/redis-server';
 import { setup } from '../../test/setup';
 import { MemoryRevocationStore } from '../storage/memory-revocation.store';
 import { RedisRevocationTransport } from './redis-revocation.transport';
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return Date.now() - started;
-}
 
 describe('RedisRevocationTransport', () => {
   const closers: (() => Promise<unknown>)[] = [];

@@ -1,24 +1,15 @@
-import { DataSource } from 'typeorm';
+import { until } from '../../../../test/support/until';
 import { setup } from '../../test/setup';
 import { TokenRevokedException } from '../jwt-revocation.exceptions';
 import { MemoryRevocationStore } from '../storage/memory-revocation.store';
 import type { RevocationStore } from '../storage/revocation-store.interface';
-import {
-  JWT_REVOCATION_ENTITIES,
-  JWT_REVOCATION_MIGRATIONS,
-  TypeOrmRevocationStore,
-} from '../typeorm';
+import { TypeOrmRevocationStore } from '../typeorm';
 import {
   createTestDatabase,
   DatabaseKind,
   testDatabaseKinds,
+  openRevocationDataSource,
 } from '../../../../test/support/databases';
-
-async function until(condition: () => boolean, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  return condition();
-}
 
 describe('RevocationSync across instances', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,12 +22,7 @@ describe('RevocationSync across instances', () => {
     const db = await createTestDatabase(kind);
     cleanups.push(() => db.drop());
     return async () => {
-      const ds = await new DataSource({
-        ...db.options,
-        entities: JWT_REVOCATION_ENTITIES,
-        migrations: JWT_REVOCATION_MIGRATIONS,
-        migrationsRun: true,
-      }).initialize();
+      const ds = await openRevocationDataSource(db);
       cleanups.push(() => ds.destroy());
       return new TypeOrmRevocationStore(ds);
     };
@@ -70,12 +56,12 @@ describe('RevocationSync across instances', () => {
 
       await a.revocations.revokeSession(pair.sessionId, { reason: 'logout' });
       expect(() => a.revocations.assertNotRevoked(claims)).toThrow(TokenRevokedException);
-      expect(await until(() => b.revocations.check(claims) === 'session')).toBe(true);
+      await until(() => b.revocations.check(claims) === 'session', 3000);
 
       const other = await b.sessions.issue('u2');
       const otherClaims = a.verifier.verifyAccessToken(other.accessToken);
       await b.revocations.revokeUser('u2', { reason: 'role_change' });
-      expect(await until(() => a.revocations.check(otherClaims) === 'user')).toBe(true);
+      await until(() => a.revocations.check(otherClaims) === 'user', 3000);
     },
   );
 

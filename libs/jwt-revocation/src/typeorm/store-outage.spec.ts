@@ -1,3 +1,4 @@
+import { until } from '../../../../test/support/until';
 import { DataSource } from 'typeorm';
 import { OwnPostgresServer } from '../../../../test/support/postgres-server';
 import { setup } from '../../test/setup';
@@ -5,14 +6,6 @@ import { RevocationUnavailableException } from '../jwt-revocation.exceptions';
 import { JWT_REVOCATION_ENTITIES } from './revocation.entities';
 import { JWT_REVOCATION_MIGRATIONS } from './migrations';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a Postgres outage', () => {
   let server: OwnPostgresServer;

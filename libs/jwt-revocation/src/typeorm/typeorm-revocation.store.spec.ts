@@ -1,29 +1,16 @@
-import { DataSource } from 'typeorm';
 import {
   createTestDatabase,
-  TestDatabase,
   testDatabaseKinds,
+  openRevocationDataSource,
 } from '../../../../test/support/databases';
 import { revocationStoreContract, sessionFixture } from '../storage/revocation-store.contract';
-import { JWT_REVOCATION_ENTITIES } from './revocation.entities';
-import { JWT_REVOCATION_MIGRATIONS } from './migrations';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
-
-async function openDataSource(db: TestDatabase): Promise<DataSource> {
-  const ds = new DataSource({
-    ...db.options,
-    entities: JWT_REVOCATION_ENTITIES,
-    migrations: JWT_REVOCATION_MIGRATIONS,
-    migrationsRun: true,
-  });
-  return ds.initialize();
-}
 
 describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   describe('contract', () => {
     revocationStoreContract(async () => {
       const db = await createTestDatabase(kind);
-      const ds = await openDataSource(db);
+      const ds = await openRevocationDataSource(db);
       return {
         store: new TypeOrmRevocationStore(ds),
         teardown: async () => {
@@ -37,7 +24,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   it('keeps revocations across a restart (a new connection sees them)', async () => {
     const db = await createTestDatabase(kind);
     try {
-      const first = await openDataSource(db);
+      const first = await openRevocationDataSource(db);
       const store = new TypeOrmRevocationStore(first);
       const now = Date.now();
       const session = sessionFixture({
@@ -62,7 +49,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       });
       await first.destroy();
 
-      const second = await openDataSource(db);
+      const second = await openRevocationDataSource(db);
       const snapshot = await new TypeOrmRevocationStore(second).loadSnapshot(now);
       expect(snapshot.changes.filter((c) => c.kind === 'session').map((c) => c.target)).toEqual([
         session.id,
@@ -77,7 +64,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   it('runs its migration once, and refuses to revert it (that would drop revocations)', async () => {
     const db = await createTestDatabase(kind);
     try {
-      const ds = await openDataSource(db);
+      const ds = await openRevocationDataSource(db);
       await new TypeOrmRevocationStore(ds).revoke({
         target: { kind: 'user', subject: 'kept' },
         reason: 'admin',
