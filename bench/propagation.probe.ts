@@ -129,6 +129,8 @@ async function runA() {
     const pair = await sessions.issue(`propagation-${i}`);
     child.send({ watch: pair.claims });
     await next(child, 'watching');
+    // A random pause, so revocations do not fall in step with B's polling (which would flatter or wrong it).
+    await new Promise((r) => setTimeout(r, Math.random() * pollInterval * 1000));
     const detected = next<{ detected: number }>(child, 'detected');
     await revocations.revokeSession(pair.sessionId, { reason: 'logout' });
     const acknowledged = now();

@@ -67,6 +67,7 @@ function startServer(
 interface Cannon {
   rps: number;
   p99: number;
+  mean: number;
   non2xx: number;
   errors: number;
 }
@@ -95,6 +96,7 @@ async function autocannon(
   return {
     rps: result.requests.average,
     p99: result.latency.p99,
+    mean: result.latency.average,
     non2xx: result.non2xx,
     errors: result.errors,
   };
@@ -273,21 +275,31 @@ async function main() {
     const revocationServer = servers.find(
       (s) => s.adapter === 'fastify' && s.scenario === 'revocation-1m',
     )!;
-    const halfLoad = { verify: [] as number[], revocation: [] as number[] };
+    const halfLoad = { verify: [] as Cannon[], revocation: [] as Cannon[] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const [server, bucket] of [
         [verifyServer, halfLoad.verify],
         [revocationServer, halfLoad.revocation],
       ] as const) {
-        const result = await autocannon(server.port, server.token, MEASURE_S, rate);
-        bucket.push(result.p99);
+        bucket.push(await autocannon(server.port, server.token, MEASURE_S, rate));
       }
     }
-    log(
-      `half load (${Math.round(rate)} req/s) p99: verify ${median(halfLoad.verify)} ms, revocation ${median(halfLoad.revocation)} ms`,
-    );
+    const half = {
+      rate: Math.round(rate),
+      verify_only_p99: median(halfLoad.verify.map((r) => r.p99)),
+      revocation_1m_p99: median(halfLoad.revocation.map((r) => r.p99)),
+      verify_only_mean: median(halfLoad.verify.map((r) => r.mean)),
+      revocation_1m_mean: median(halfLoad.revocation.map((r) => r.mean)),
+      added_p99: 0,
+      added_mean: 0,
+    };
+    half.added_p99 = half.revocation_1m_p99 - half.verify_only_p99;
+    half.added_mean = half.revocation_1m_mean - half.verify_only_mean;
+    log(`half load: ${JSON.stringify(half)}`);
     for (const s of servers.splice(0)) s.child.kill('SIGKILL');
 
+    const check = await nodeJson('check.probe.js', {});
+    log(`revocation check alone: ${JSON.stringify(check)}`);
     const memory = await nodeJson('memory.probe.js', {}, ['--expose-gc']);
     log(`memory per 1M jti: ${JSON.stringify(memory)}`);
 
@@ -331,14 +343,18 @@ async function main() {
       postgres: loadPostgres.revoke_user_ms as { live_1: number; live_10000: number },
     };
     const pollMs = POLL_INTERVAL_S * 1000;
-    const added = median(halfLoad.revocation) - median(halfLoad.verify);
+    const added = half.added_p99;
     const goals = [
       {
         goal: 'revocation ≥ 0.97× verify-only req/s (1M entries)',
         measured: `${ratios.revocation_vs_verify_only.toFixed(3)}×`,
         met: ratios.revocation_vs_verify_only >= 0.97,
       },
-      { goal: 'adds ≤ 1 ms p99 at half load', measured: `${added.toFixed(2)} ms`, met: added <= 1 },
+      {
+        goal: 'adds ≤ 1 ms p99 at half load',
+        measured: `${added.toFixed(2)} ms at p99 (1 ms resolution), ${half.added_mean.toFixed(3)} ms mean; the check itself ${((check.p99_ns as number) / 1000).toFixed(2)} µs at p99`,
+        met: added <= 1,
+      },
       {
         goal: '≥ 1.0× stock passport-jwt guard',
         measured: `${ratios.revocation_vs_stock_passport.toFixed(2)}×`,
@@ -412,12 +428,8 @@ async function main() {
       ),
       method: `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${CONNECTIONS} connections) runs in a separate process on core ${LOADGEN_CPU}. ${ROUNDS} alternating rounds of ${WARMUP_S} s warm-up + ${MEASURE_S} s measurement; medians reported. Every response of every run was checked to be 2xx. All guards verify the same HS256 token; the stock and naive guards use passport-jwt with the secret as a string (as in the Nest docs); ours uses KeyObjects. Naive lookups query a table of 1M revoked jtis.`,
       throughput,
-      half_load_p99_ms: {
-        rate: Math.round(rate),
-        verify_only: median(halfLoad.verify),
-        revocation_1m: median(halfLoad.revocation),
-        added,
-      },
+      half_load: half,
+      check_ns: check as BenchResults['check_ns'],
       memory_per_1m_jti: memory as BenchResults['memory_per_1m_jti'],
       load_1m: {
         sqlite: { ready_ms: loadSqlite.ready_ms as number },

@@ -48,13 +48,14 @@ export class TypeOrmRevocationStore implements RevocationStore {
       .select('MAX(c.seq)', 'max')
       .getRawMany();
     const cursor = Number(cursorRows[0]?.max ?? 0);
+    // Raw SQL: this reads every live revocation at startup, up to millions of rows. Version
+    // changes have no expiry (0), so only jti, session and session-open changes qualify.
+    const [expires] = this.placeholders(1);
     const rows: { kind: string; target: string; expires_at: string | number }[] =
-      await this.dataSource
-        .createQueryBuilder(RevocationChangeEntity, 'c')
-        .select(['c.kind AS kind', 'c.target AS target', 'c.expires_at AS expires_at'])
-        .where('c.kind IN (:...kinds)', { kinds: EXPIRING_KINDS })
-        .andWhere('c.expires_at > :now', { now })
-        .getRawMany();
+      await this.dataSource.query(
+        `SELECT kind, target, expires_at FROM ${this.table('jwt_revocation_change')} WHERE expires_at > ${expires}`,
+        [now],
+      );
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
     return {
       cursor,
@@ -286,20 +287,17 @@ export class TypeOrmRevocationStore implements RevocationStore {
     scope: 'user' | 'global',
     subject: string,
   ): Promise<number> {
-    const table = em.connection.driver.escape('jwt_revocation_version');
+    const table = this.table('jwt_revocation_version');
     const type = em.connection.options.type;
-    if (type === 'mysql' || type === 'mariadb') {
-      await em.query(
-        `INSERT INTO ${table} (scope, subject, version) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE version = version + 1`,
-        [scope, subject],
-      );
-    } else {
-      const p = type === 'postgres' ? ['$1', '$2'] : ['?', '?'];
-      await em.query(
-        `INSERT INTO ${table} (scope, subject, version) VALUES (${p[0]}, ${p[1]}, 1) ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1`,
-        [scope, subject],
-      );
-    }
+    const [p1, p2] = this.placeholders(2);
+    const increment =
+      type === 'mysql' || type === 'mariadb'
+        ? 'ON DUPLICATE KEY UPDATE version = version + 1'
+        : `ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1`;
+    await em.query(
+      `INSERT INTO ${table} (scope, subject, version) VALUES (${p1}, ${p2}, 1) ${increment}`,
+      [scope, subject],
+    );
     const row = await em.getRepository(RevocationVersionEntity).findOneByOrFail({ scope, subject });
     return row.version;
   }
@@ -334,6 +332,16 @@ export class TypeOrmRevocationStore implements RevocationStore {
     });
     const seq = Number(result.identifiers[0]?.seq ?? result.raw?.insertId ?? result.raw);
     return { seq, kind, target, version, expiresAt };
+  }
+
+  private table(name: string): string {
+    return this.dataSource.driver.escape(name);
+  }
+
+  /** `$1, $2` on Postgres, `?, ?` elsewhere. */
+  private placeholders(count: number): string[] {
+    const postgres = this.dataSource.options.type === 'postgres';
+    return Array.from({ length: count }, (_, i) => (postgres ? `$${i + 1}` : '?'));
   }
 
   /** SQLite has one connection: transactions from concurrent requests would interleave, so writes queue. */
