@@ -19,6 +19,7 @@ type HttpRequest = { headers: Record<string, string | string[] | undefined> } & 
   unknown
 >;
 type HttpResponse = { header(name: string, value: string): unknown };
+type RouteRules = { isPublic: boolean; roles: string[] | undefined };
 
 /**
  * Extract the bearer token -> verify it -> check revocation (in memory) -> check roles.
@@ -27,6 +28,8 @@ type HttpResponse = { header(name: string, value: string): unknown };
  */
 @Injectable()
 export class JwtRevocationGuard implements CanActivate {
+  private readonly routeRules = new WeakMap<object, WeakMap<object, RouteRules>>();
+
   constructor(
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(TokenVerifier) protected readonly verifier: TokenVerifier,
@@ -35,19 +38,37 @@ export class JwtRevocationGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const rules = this.rulesFor(context);
+    if (rules.isPublic) return true;
     try {
       const request = this.getRequest(context);
       const claims = this.verifier.verifyAccessToken(this.extractToken(request));
       this.revocations.assertNotRevoked(claims);
-      this.checkRoles(claims, this.reflector.getAllAndOverride(Roles, targets));
+      this.checkRoles(claims, rules.roles);
       request[CLAIMS_REQUEST_KEY] = claims;
       this.metrics.recordAccepted();
       return true;
     } catch (error) {
       throw this.handleError(error, context);
     }
+  }
+
+  /** `@Public()` and `@Authorize()` metadata of a route, read once (it does not change after bootstrap). */
+  protected rulesFor(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byController = this.routeRules.get(handler);
+    if (!byController) this.routeRules.set(handler, (byController = new WeakMap()));
+    let rules = byController.get(controller);
+    if (!rules) {
+      const targets = [handler, controller];
+      rules = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
+        roles: this.reflector.getAllAndOverride(Roles, targets),
+      };
+      byController.set(controller, rules);
+    }
+    return rules;
   }
 
   protected getRequest(context: ExecutionContext): HttpRequest {
