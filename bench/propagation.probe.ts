@@ -139,6 +139,7 @@ async function runA() {
   child.send({ stop: true });
   await app.close();
   await ds.destroy();
+  child.kill('SIGKILL');
   process.stdout.write(
     JSON.stringify({
       transport: transportName,
@@ -158,7 +159,12 @@ function waitForGo(): Promise<void> {
 }
 
 const role = process.env.ROLE === 'B' ? runB : runA;
-void role().catch((error) => {
-  process.stderr.write(`${String(error?.stack ?? error)}\n`);
-  process.exit(1);
-});
+void role().then(
+  () => {
+    if (process.env.ROLE !== 'B') process.exit(0);
+  },
+  (error) => {
+    process.stderr.write(`${String(error?.stack ?? error)}\n`);
+    process.exit(1);
+  },
+);

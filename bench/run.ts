@@ -204,6 +204,7 @@ async function propagation(transport: string, databaseUrl: string, underLoad: bo
   } finally {
     stopLoad?.kill('SIGINT');
     await load;
+    child.kill('SIGKILL');
   }
 }
 
@@ -460,7 +461,10 @@ async function main() {
   }
 }
 
-void main().catch((error) => {
-  process.stderr.write(`${String(error?.stack ?? error)}\n`);
-  process.exit(1);
-});
+void main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${String(error?.stack ?? error)}\n`);
+    process.exit(1);
+  },
+);
