@@ -67,6 +67,7 @@ export {
   RevocationStore,
   RevocationTarget,
   SessionRecord,
+  SnapshotOptions,
 } from './storage/revocation-store.interface';
 export { MemoryRevocationStore } from './storage/memory-revocation.store';
 export {

@@ -33,13 +33,15 @@ export class FingerprintMap {
   /** Sets `key` to `value` (1 to 2^32-1), or keeps the current value when it is larger. */
   raise(key: string, value: number): void {
     if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    this.insert(hash(key, this.seedA), hash(key, this.seedB), clamp(value));
+    fingerprint(key, this.seedA, this.seedB);
+    this.insert(fingerprintA, fingerprintB, clamp(value));
   }
 
   /** The value of `key`, or `undefined` when absent. */
   get(key: string): number | undefined {
-    const a = hash(key, this.seedA);
-    const b = hash(key, this.seedB);
+    fingerprint(key, this.seedA, this.seedB);
+    const a = fingerprintA;
+    const b = fingerprintB;
     const slots = this.slots;
     for (let i = (a ^ b) & this.mask; ; i = (i + 1) & this.mask) {
       const at = i * STRIDE;
@@ -113,17 +115,33 @@ function clamp(value: number): number {
   return Math.min(Math.max(Math.ceil(value), 1), 0xffffffff);
 }
 
-/** MurmurHash3 (x86, 32-bit) over UTF-16 code units. */
-function hash(key: string, seed: number): number {
-  let h = seed;
+let fingerprintA = 0;
+let fingerprintB = 0;
+
+/**
+ * MurmurHash3 (x86, 32-bit) over UTF-16 code units, with two seeds in one pass (the per-unit mixing
+ * does not depend on the seed); the two hashes land in `fingerprintA`/`fingerprintB`, so a lookup
+ * allocates nothing.
+ */
+function fingerprint(key: string, seedA: number, seedB: number): void {
+  let a = seedA;
+  let b = seedB;
   for (let i = 0; i < key.length; i++) {
     let k = Math.imul(key.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
   }
-  h ^= key.length;
+  fingerprintA = finalize(a, key.length);
+  fingerprintB = finalize(b, key.length);
+}
+
+function finalize(h: number, length: number): number {
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

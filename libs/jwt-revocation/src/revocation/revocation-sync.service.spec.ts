@@ -125,4 +125,34 @@ describe('RevocationSync across instances', () => {
       }
     },
   );
+
+  it.each(stores)(
+    'loads open sessions at startup in allowlist mode, and skips reading them in denylist mode (%s)',
+    async (_name, makeStores) => {
+      const open = await makeStores();
+      const a = await setup({ store: await open(), mode: 'allowlist' });
+      cleanups.push(() => a.close());
+      const pair = await a.sessions.issue('early-user');
+      const revoked = await a.sessions.issue('early-user');
+      await a.revocations.revokeSession(revoked.sessionId, { reason: 'logout' });
+
+      const allowlist = await setup({ store: await open(), mode: 'allowlist' });
+      cleanups.push(() => allowlist.close());
+      const claims = allowlist.verifier.verifyAccessToken(pair.accessToken);
+      expect(allowlist.revocations.check(claims)).toBeUndefined();
+      expect(allowlist.revocations.check({ ...claims, sid: 'never-opened' })).toBe(
+        'session-unknown',
+      );
+
+      const store = await open();
+      const load = jest.spyOn(store, 'loadSnapshot');
+      const denylist = await setup({ store });
+      cleanups.push(() => denylist.close());
+      expect(load).toHaveBeenCalledWith(expect.any(Number), { openSessions: false });
+      expect(denylist.revocations.check(claims)).toBeUndefined();
+      const revokedClaims = denylist.verifier.verifyAccessToken(revoked.accessToken);
+      expect(denylist.revocations.check(revokedClaims)).toBe('session');
+      expect(denylist.sync.status().size.sessions).toBe(1);
+    },
+  );
 });

@@ -158,7 +158,9 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
 
   private async reload(): Promise<void> {
     const started = this.clock.now();
-    const snapshot = await this.store.loadSnapshot(started);
+    const snapshot = await this.store.loadSnapshot(started, {
+      openSessions: this.config.mode === 'allowlist',
+    });
     this.cache.load(snapshot);
     this.cursor = snapshot.cursor;
     this.markSynced(started);

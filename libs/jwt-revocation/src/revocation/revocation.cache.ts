@@ -41,11 +41,9 @@ export class RevocationCache {
 
   /** Replaces the whole state with a snapshot. */
   load(snapshot: RevocationSnapshot): void {
-    const counts = { jti: 0, session: 0, 'session-open': 0, user: 0, global: 0 };
-    for (const change of snapshot.changes) counts[change.kind]++;
-    this.deniedTokens = new FingerprintMap(counts.jti * 2);
-    this.deniedSessions = new FingerprintMap(counts.session * 2);
-    this.openSessions = new FingerprintMap(this.allowlist ? counts['session-open'] * 2 : 0);
+    this.deniedTokens = new FingerprintMap();
+    this.deniedSessions = new FingerprintMap();
+    this.openSessions = new FingerprintMap();
     this.userVersions = new FingerprintMap(snapshot.userVersions.length * 2);
     this.globalVersion = snapshot.globalVersion;
     for (const [subject, version] of snapshot.userVersions) {

@@ -6,6 +6,7 @@ import type {
   RevocationCommand,
   RevocationOutcome,
   RevocationSnapshot,
+  SnapshotOptions,
   RevocationStore,
   SessionRecord,
 } from './revocation-store.interface';
@@ -31,10 +32,15 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async ping(): Promise<void> {}
 
-  async loadSnapshot(now: number): Promise<RevocationSnapshot> {
+  async loadSnapshot(now: number, options: SnapshotOptions = {}): Promise<RevocationSnapshot> {
+    const openSessions = options.openSessions ?? true;
     return {
       cursor: this.seq,
-      changes: this.changes.filter((c) => isExpiring(c) && c.expiresAt > now).map(strip),
+      changes: this.changes
+        .filter(
+          (c) => isExpiring(c) && c.expiresAt > now && (openSessions || c.kind !== 'session-open'),
+        )
+        .map(strip),
       userVersions: [...this.userVersions],
       globalVersion: this.globalVersion,
     };

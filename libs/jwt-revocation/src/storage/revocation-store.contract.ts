@@ -75,7 +75,12 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
 
   it('starts empty', async () => {
     const snapshot = await store.loadSnapshot(T0);
-    expect(snapshot).toEqual({ cursor: 0, changes: [], userVersions: [], globalVersion: 0 });
+    expect({ ...snapshot, changes: [...snapshot.changes] }).toEqual({
+      cursor: 0,
+      changes: [],
+      userVersions: [],
+      globalVersion: 0,
+    });
     expect(await store.versions('nobody')).toEqual({ user: 0, global: 0 });
     await expect(store.ping()).resolves.toBeUndefined();
   });
@@ -89,10 +94,42 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
       expect.objectContaining({ kind: 'jti', target: 'j1', expiresAt: T0 + TOKEN_LIFETIME }),
     ]);
     const live = await store.loadSnapshot(T0 + TOKEN_LIFETIME - 1);
-    expect(live.changes.map((c) => c.target)).toEqual(['j1']);
+    expect([...live.changes].map((c) => c.target)).toEqual(['j1']);
     expect(live.cursor).toBe(outcome.changes[0].seq);
     const later = await store.loadSnapshot(T0 + TOKEN_LIFETIME);
-    expect(later.changes).toEqual([]);
+    expect([...later.changes]).toEqual([]);
+  });
+
+  it('returns targets intact in the snapshot, whatever characters they hold', async () => {
+    const targets = ['plain', 'with space', ' leading', 'ünïcødé 😀', 'quote"back\\slash', '12 34'];
+    for (const jti of targets) {
+      await store.revoke(command({ kind: 'jti', jti, expiresAt: T0 + TOKEN_LIFETIME }));
+    }
+    const changes = [...(await store.loadSnapshot(T0)).changes];
+    expect(changes.map((c) => c.target).sort()).toEqual([...targets].sort());
+    expect(changes).toHaveLength(targets.length);
+    for (const change of changes) {
+      expect(change).toEqual({
+        seq: expect.any(Number),
+        kind: 'jti',
+        target: change.target,
+        version: 0,
+        expiresAt: T0 + TOKEN_LIFETIME,
+      });
+    }
+  });
+
+  it('leaves open sessions out of the snapshot when asked (denylist mode)', async () => {
+    const session = sessionFixture();
+    await store.createSession(session);
+    await store.revoke(command({ kind: 'jti', jti: 'j-denied', expiresAt: T0 + TOKEN_LIFETIME }));
+    const all = await store.loadSnapshot(T0);
+    expect([...all.changes].map((c) => `${c.kind}:${c.target}`).sort()).toEqual(
+      ['jti:j-denied', `session-open:${session.id}`].sort(),
+    );
+    const denylist = await store.loadSnapshot(T0, { openSessions: false });
+    expect([...denylist.changes].map((c) => `${c.kind}:${c.target}`)).toEqual(['jti:j-denied']);
+    expect(denylist.cursor).toBe(all.cursor);
   });
 
   it('round-trips a session', async () => {
@@ -342,12 +379,12 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     await store.createSession(ended);
     await store.createSession(open);
     await store.purgeExpired(T0 + MINUTE - 1);
-    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(
+    expect([...(await store.loadSnapshot(T0)).changes].map((c) => c.target).sort()).toEqual(
       ['long', 'short', ended.id, open.id].sort(),
     );
     const removed = await store.purgeExpired(T0 + MINUTE);
     expect(removed).toBeGreaterThanOrEqual(3);
-    expect((await store.loadSnapshot(T0)).changes.map((c) => c.target).sort()).toEqual(
+    expect([...(await store.loadSnapshot(T0)).changes].map((c) => c.target).sort()).toEqual(
       ['long', open.id].sort(),
     );
     expect(await store.findSession(ended.id)).toBeNull();

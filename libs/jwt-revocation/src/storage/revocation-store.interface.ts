@@ -57,11 +57,18 @@ export interface RevocationOutcome {
 
 /** Everything an instance needs to check tokens without touching the store. */
 export interface RevocationSnapshot {
-  changes: RevocationChange[];
+  /** Unexpired `jti`, `session` (and `session-open`) changes. May be lazy: iterate it once. */
+  changes: Iterable<RevocationChange>;
   userVersions: [subject: string, version: number][];
   globalVersion: number;
   /** The highest `seq` included: polling continues from here. */
   cursor: number;
+}
+
+/** What `loadSnapshot` reads. */
+export interface SnapshotOptions {
+  /** Include `session-open` changes (default true). */
+  openSessions?: boolean;
 }
 
 /** One line of the audit trail. */
@@ -128,8 +135,11 @@ export interface RevocationStore {
   init?(): Promise<void>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
-  /** Unexpired revocations, versions and (for allowlist mode) open sessions as of now. */
-  loadSnapshot(now: number): Promise<RevocationSnapshot>;
+  /**
+   * Unexpired revocations and versions as of `now`, plus the open sessions unless
+   * `openSessions` is false (only allowlist mode needs them; denylist mode skips reading them).
+   */
+  loadSnapshot(now: number, options?: SnapshotOptions): Promise<RevocationSnapshot>;
   /** Changes with `seq > cursor`, oldest first, at most `limit`. */
   changesSince(cursor: number, limit: number): Promise<RevocationChange[]>;
   /** Records a revocation and its audit entry in one transaction. */

@@ -4,6 +4,7 @@ import {
   openRevocationDataSource,
 } from '../../../../test/support/databases';
 import { revocationStoreContract, sessionFixture } from '../storage/revocation-store.contract';
+import { RevocationChangeEntity } from './revocation.entities';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
 
 describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
@@ -51,11 +52,58 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
 
       const second = await openRevocationDataSource(db);
       const snapshot = await new TypeOrmRevocationStore(second).loadSnapshot(now);
-      expect(snapshot.changes.filter((c) => c.kind === 'session').map((c) => c.target)).toEqual([
-        session.id,
-      ]);
+      expect(
+        [...snapshot.changes].filter((c) => c.kind === 'session').map((c) => c.target),
+      ).toEqual([session.id]);
       expect(snapshot.userVersions).toEqual([['someone', 1]]);
       await second.destroy();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('reads a snapshot larger than one read chunk, skipping expired rows', async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const ds = await openRevocationDataSource(db);
+      const now = Date.now();
+      const total = 120_003;
+      for (let from = 0; from < total; from += 5000) {
+        const rows = Array.from({ length: Math.min(5000, total - from) }, (_, i) => {
+          const n = from + i;
+          return {
+            kind: n % 3 === 2 ? 'session' : 'jti',
+            target: `t ${n}`,
+            version: 0,
+            expiresAt: n % 10 === 0 ? now - 1 : now + 60_000 + n,
+            createdAt: now,
+          };
+        });
+        await ds
+          .createQueryBuilder()
+          .insert()
+          .into(RevocationChangeEntity)
+          .values(rows)
+          .updateEntity(false)
+          .execute();
+      }
+      const snapshot = await new TypeOrmRevocationStore(ds).loadSnapshot(now, {
+        openSessions: false,
+      });
+      const live = Array.from({ length: total }, (_, n) => n).filter((n) => n % 10 !== 0);
+      const changes = [...snapshot.changes];
+      expect(changes).toHaveLength(live.length);
+      const byTarget = new Map(changes.map((c) => [c.target, c]));
+      for (const n of live) {
+        expect(byTarget.get(`t ${n}`)).toEqual({
+          seq: 0,
+          kind: n % 3 === 2 ? 'session' : 'jti',
+          target: `t ${n}`,
+          version: 0,
+          expiresAt: now + 60_000 + n,
+        });
+      }
+      await ds.destroy();
     } finally {
       await db.drop();
     }

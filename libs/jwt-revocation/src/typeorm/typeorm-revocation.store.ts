@@ -7,6 +7,7 @@ import type {
   RevocationCommand,
   RevocationOutcome,
   RevocationSnapshot,
+  SnapshotOptions,
   RevocationStore,
   SessionRecord,
 } from '../storage/revocation-store.interface';
@@ -25,6 +26,8 @@ import {
 
 type Versions = { user: number; global: number };
 const EXPIRING_KINDS = ['jti', 'session', 'session-open'];
+type ExpiringKind = 'jti' | 'session' | 'session-open';
+const SNAPSHOT_CHUNK = 50_000;
 
 /**
  * The durable store, on the `DataSource` you give it (SQLite, Postgres or MySQL/MariaDB).
@@ -42,33 +45,58 @@ export class TypeOrmRevocationStore implements RevocationStore {
     await this.dataSource.query('SELECT 1');
   }
 
-  async loadSnapshot(now: number): Promise<RevocationSnapshot> {
+  async loadSnapshot(now: number, options: SnapshotOptions = {}): Promise<RevocationSnapshot> {
     const cursorRows: { max: string | number | null }[] = await this.dataSource
       .createQueryBuilder(RevocationChangeEntity, 'c')
       .select('MAX(c.seq)', 'max')
       .getRawMany();
     const cursor = Number(cursorRows[0]?.max ?? 0);
-    // Raw SQL: this reads every live revocation at startup, up to millions of rows. Version
-    // changes have no expiry (0), so only jti, session and session-open changes qualify.
-    const [expires] = this.placeholders(1);
-    const rows: { kind: string; target: string; expires_at: string | number }[] =
-      await this.dataSource.query(
-        `SELECT kind, target, expires_at FROM ${this.table('jwt_revocation_change')} WHERE expires_at > ${expires}`,
-        [now],
-      );
+    const kinds: ExpiringKind[] =
+      options.openSessions === false ? ['jti', 'session'] : ['jti', 'session', 'session-open'];
+    const entries: [ExpiringKind, string[][]][] = [];
+    for (const kind of kinds) entries.push([kind, await this.liveEntries(kind, now)]);
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
     return {
       cursor,
-      changes: rows.map((r) => ({
-        seq: 0,
-        kind: r.kind as RevocationChange['kind'],
-        target: r.target,
-        version: 0,
-        expiresAt: Number(r.expires_at),
-      })),
+      changes: parseEntries(entries),
       userVersions: versions.filter((v) => v.scope === 'user').map((v) => [v.subject, v.version]),
       globalVersion: versions.find((v) => v.scope === 'global')?.version ?? 0,
     };
+  }
+
+  /**
+   * Every unexpired change of one kind as `"<expiresAt> <target>"` (split at the first space, so
+   * any target survives). This reads up to millions of rows at startup, and per-row overhead is
+   * what costs: one string column per row on Postgres/MySQL, JSON arrays of 50,000 on SQLite
+   * (whose driver crosses into native code for every row).
+   */
+  private async liveEntries(kind: ExpiringKind, now: number): Promise<string[][]> {
+    const table = this.table('jwt_revocation_change');
+    if (!this.sqlite) {
+      const [p1, p2] = this.placeholders(2);
+      const entry =
+        this.dataSource.options.type === 'postgres'
+          ? `expires_at || ' ' || target`
+          : `CONCAT(expires_at, ' ', target)`;
+      const rows: { entry: string }[] = await this.dataSource.query(
+        `SELECT ${entry} AS entry FROM ${table} WHERE kind = ${p1} AND expires_at > ${p2}`,
+        [kind, now],
+      );
+      return [rows.map((r) => r.entry)];
+    }
+    const chunks: string[][] = [];
+    for (let after = 0; ;) {
+      const [chunk]: { entries: string; last: number | null; n: number }[] =
+        await this.dataSource.query(
+          `SELECT json_group_array(expires_at || ' ' || target) AS entries, MAX(seq) AS last, COUNT(*) AS n
+           FROM (SELECT seq, target, expires_at FROM ${table}
+                 WHERE seq > ? AND kind = ? AND expires_at > ? ORDER BY seq LIMIT ${SNAPSHOT_CHUNK})`,
+          [after, kind, now],
+        );
+      if (!chunk || chunk.n === 0) return chunks;
+      chunks.push(JSON.parse(chunk.entries) as string[]);
+      after = Number(chunk.last);
+    }
   }
 
   async changesSince(cursor: number, limit: number): Promise<RevocationChange[]> {
@@ -350,6 +378,24 @@ export class TypeOrmRevocationStore implements RevocationStore {
     const run = this.writeQueue.then(work, work);
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** Change objects made one at a time as the cache consumes them (a million at once cost the GC). */
+function* parseEntries(entries: [ExpiringKind, string[][]][]): Generator<RevocationChange> {
+  for (const [kind, chunks] of entries) {
+    for (const chunk of chunks) {
+      for (const entry of chunk) {
+        const space = entry.indexOf(' ');
+        yield {
+          seq: 0,
+          kind,
+          target: entry.slice(space + 1),
+          version: 0,
+          expiresAt: Number(entry.slice(0, space)),
+        };
+      }
+    }
   }
 }
 
