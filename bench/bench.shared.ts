@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** Shared settings of the benchmark processes. */
 export const BENCH_SECRET = 'benchmark-secret-that-is-32-bytes-long';
 export const BENCH_USER = 'bench-user';
@@ -49,4 +51,12 @@ export function median(values: number[]): number {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** `count` random 22-character base64url ids (as the library's jti/sid), from one buffer. */
+export function randomIds(count: number): string[] {
+  const bytes = randomBytes(count * 16);
+  const ids = new Array<string>(count);
+  for (let i = 0; i < count; i++) ids[i] = bytes.toString('base64url', i * 16, i * 16 + 16);
+  return ids;
 }

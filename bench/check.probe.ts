@@ -1,31 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import { BaseTokenClaims, RevocationCache } from 'nestjs-jwt-revocation';
-import { LOADED, percentile } from './bench.shared';
+import { BaseTokenClaims, RevocationCache, RevocationChange } from 'nestjs-jwt-revocation';
+import { LOADED, percentile, randomIds } from './bench.shared';
 
 /**
  * The revocation check alone, per call, with the benchmark's state loaded (1M jtis, 100k sessions,
  * 100k users): autocannon resolves HTTP latency only to the millisecond, this to the nanosecond.
  */
-function main() {
+async function main() {
   const far = Date.now() + 86_400_000;
   const cache = new RevocationCache(false);
-  cache.load({
-    changes: [
-      ...Array.from({ length: LOADED.jtis }, () => ({
+  await cache.load({
+    changes: batches([
+      ...randomIds(LOADED.jtis).map((target) => ({
         seq: 0,
         kind: 'jti' as const,
-        target: randomBytes(16).toString('base64url'),
+        target,
         version: 0,
         expiresAt: far,
       })),
-      ...Array.from({ length: LOADED.sessions }, () => ({
+      ...randomIds(LOADED.sessions).map((target) => ({
         seq: 0,
         kind: 'session' as const,
-        target: randomBytes(16).toString('base64url'),
+        target,
         version: 0,
         expiresAt: far,
       })),
-    ],
+    ]),
     userVersions: Array.from({ length: LOADED.users }, (_, i): [string, number] => [
       `user-${i}`,
       1,
@@ -33,10 +32,12 @@ function main() {
     globalVersion: 0,
     cursor: 0,
   });
-  const probes: BaseTokenClaims[] = Array.from({ length: 200_000 }, () => ({
+  const sids = randomIds(200_000);
+  const jtis = randomIds(200_000);
+  const probes: BaseTokenClaims[] = Array.from({ length: 200_000 }, (_, i) => ({
     sub: `user-${Math.floor(Math.random() * LOADED.users * 2)}`,
-    sid: randomBytes(16).toString('base64url'),
-    jti: randomBytes(16).toString('base64url'),
+    sid: sids[i],
+    jti: jtis[i],
     iat: 0,
     exp: 0,
     uv: 1,
@@ -61,4 +62,8 @@ function main() {
   );
 }
 
-main();
+async function* batches(changes: RevocationChange[]): AsyncGenerator<RevocationChange[]> {
+  yield changes;
+}
+
+void main();

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { RevocationCache } from 'nestjs-jwt-revocation';
+import { randomIds } from './bench.shared';
 
 /** Heap and off-heap memory of the cache holding 1M revoked jtis, after GC. Run with --expose-gc. */
 function main() {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
-  const targets = Array.from({ length: 1_000_000 }, () => randomBytes(16).toString('base64url'));
+  const targets = randomIds(1_000_000);
   gc();
   gc();
   const before = process.memoryUsage();

@@ -24,7 +24,7 @@ import { BENCH_SECRET, now, percentile } from './bench.shared';
 /**
  * Propagation delay from a revocation acknowledged on instance A (this process) to its rejection
  * on instance B (a child process), through one transport: TRANSPORT=redis|postgres-notify|polling.
- * B serves HTTP on a guarded route, so a load generator can keep it busy meanwhile (LOAD=1).
+ * B serves HTTP on a guarded route, so the runner can keep it busy during the second phase.
  */
 const transportName = process.env.TRANSPORT as 'redis' | 'postgres-notify' | 'polling';
 const databaseUrl = process.env.DATABASE_URL!;
@@ -76,25 +76,31 @@ async function instance(http: boolean) {
   return { app, ds };
 }
 
-/** Instance B: watches for the claims it is sent and reports when it first rejects them. */
+/** Instance B: watches the claims it is sent and reports when it first rejects each of them. */
 async function runB() {
   const { app } = await instance(true);
   const { port } = app.getHttpServer().address() as { port: number };
   const sessions = app.get(SessionService);
   const token = (await sessions.issue('load-user')).accessToken;
   const revocations = app.get(RevocationService);
-  process.on('message', (message: { watch?: AccessTokenClaims; stop?: boolean }) => {
+  const pending = new Map<number, AccessTokenClaims>();
+  const tick = () => {
+    for (const [i, claims] of pending) {
+      if (revocations.check(claims)) {
+        pending.delete(i);
+        process.send!({ detected: now(), i });
+      }
+    }
+    if (pending.size > 0) setImmediate(tick);
+  };
+  process.on('message', (message: { watch?: AccessTokenClaims[]; stop?: boolean }) => {
     if (message.stop) void app.close().then(() => process.exit(0));
-    const claims = message.watch;
-    if (!claims) return;
-    const tick = () => {
-      if (revocations.check(claims)) process.send!({ detected: now() });
-      else setImmediate(tick);
-    };
-    process.send!({ watching: true });
+    if (!message.watch) return;
+    message.watch.forEach((claims, i) => pending.set(i, claims));
+    process.send!({ watching: message.watch.length });
     setImmediate(tick);
   });
-  process.send!({ ready: true, port, token });
+  process.send!({ ready: true, port, token, pid: process.pid });
 }
 
 function next<T>(child: ChildProcess, key: string): Promise<T> {
@@ -109,49 +115,81 @@ function next<T>(child: ChildProcess, key: string): Promise<T> {
   });
 }
 
-async function runA() {
+/**
+ * One phase: SAMPLES sessions are opened, B watches them all, then A revokes them one after the
+ * other at random intervals (mean GAP_MS), without waiting for B: so revocations fall at every
+ * phase of B's polling, as real ones do. Each delay is B's first rejection minus A's acknowledgement.
+ */
+async function phase(
+  child: ChildProcess,
+  sessions: SessionService,
+  revocations: RevocationService,
+  name: string,
+) {
   const samples = Number(process.env.SAMPLES ?? 200);
+  const gapMs = Number(process.env.GAP_MS ?? 20);
+  const pairs = [];
+  for (let i = 0; i < samples; i++) pairs.push(await sessions.issue(`propagation-${name}-${i}`));
+  child.send({ watch: pairs.map((p) => p.claims) });
+  await next(child, 'watching');
+  const detected = new Array<number>(samples);
+  let remaining = samples;
+  const allDetected = new Promise<void>((resolve) => {
+    const onMessage = (message: { detected?: number; i?: number }) => {
+      if (message.detected === undefined) return;
+      detected[message.i!] = message.detected;
+      if (--remaining === 0) {
+        child.off('message', onMessage);
+        resolve();
+      }
+    };
+    child.on('message', onMessage);
+  });
+  const acknowledged = new Array<number>(samples);
+  for (let i = 0; i < samples; i++) {
+    await new Promise((r) => setTimeout(r, Math.random() * 2 * gapMs));
+    await revocations.revokeSession(pairs[i].sessionId, { reason: 'logout' });
+    acknowledged[i] = now();
+  }
+  await allDetected;
+  const delays = detected.map((d, i) => Math.max(0, d - acknowledged[i]));
+  return {
+    samples: delays.length,
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    max: Math.max(...delays),
+  };
+}
+
+/**
+ * Instance A. Prints `{ready, port, token, pid}` (B, for the runner to pin and load), measures
+ * the idle phase, prints `{idle}` and waits for "go" on stdin (the runner has started loading B),
+ * measures again and prints `{load}`.
+ */
+async function runA() {
   const child = fork(__filename, [], {
     env: { ...process.env, ROLE: 'B', CHANNEL: channel },
     stdio: 'inherit',
   });
-  const ready = await next<{ port: number; token: string }>(child, 'ready');
-  process.stdout.write(
-    JSON.stringify({ ready: true, port: ready.port, token: ready.token }) + '\n',
-  );
-  const go = process.env.LOAD === '1' ? await waitForGo() : undefined;
-  void go;
+  const ready = await next<{ port: number; token: string; pid: number }>(child, 'ready');
   const { app, ds } = await instance(false);
   const sessions = app.get(SessionService);
   const revocations = app.get(RevocationService);
-  const delays: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const pair = await sessions.issue(`propagation-${i}`);
-    child.send({ watch: pair.claims });
-    await next(child, 'watching');
-    // A random pause, so revocations do not fall in step with B's polling (which would flatter or wrong it).
-    await new Promise((r) => setTimeout(r, Math.random() * pollInterval * 1000));
-    const detected = next<{ detected: number }>(child, 'detected');
-    await revocations.revokeSession(pair.sessionId, { reason: 'logout' });
-    const acknowledged = now();
-    delays.push(Math.max(0, (await detected).detected - acknowledged));
-  }
+  process.stdout.write(
+    JSON.stringify({ ready: true, port: ready.port, token: ready.token, pid: ready.pid }) + '\n',
+  );
+  const idle = await phase(child, sessions, revocations, 'idle');
+  process.stdout.write(JSON.stringify({ transport: transportName, idle }) + '\n');
+  await waitForGo();
+  const load = await phase(child, sessions, revocations, 'load');
+  process.stdout.write(JSON.stringify({ transport: transportName, load }) + '\n');
   child.send({ stop: true });
   await app.close();
   await ds.destroy();
   child.kill('SIGKILL');
-  process.stdout.write(
-    JSON.stringify({
-      transport: transportName,
-      samples: delays.length,
-      p50: percentile(delays, 50),
-      p99: percentile(delays, 99),
-      max: Math.max(...delays),
-    }) + '\n',
-  );
 }
 
-/** Under load, the parent starts the load generator against B, then writes "go" on stdin. */
+/** The runner writes "go" on stdin once B is under load. */
 function waitForGo(): Promise<void> {
   return new Promise((resolve) => {
     process.stdin.once('data', () => resolve());

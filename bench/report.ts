@@ -22,9 +22,10 @@ export interface BenchResults {
     added_p99: number;
     added_mean: number;
   };
+  paired_verify_only_vs_revocation_1m: { ratio: number; ratios: number[] };
   check_ns: { calls: number; p50_ns: number; p99_ns: number; p999_ns: number };
   memory_per_1m_jti: { heap_mb: number; array_buffers_mb: number; total_mb: number };
-  load_1m: Record<'sqlite' | 'postgres', { ready_ms: number }>;
+  load_1m: Record<'sqlite' | 'postgres', { ready_ms: number; samples: number[] }>;
   revoke_user_ms: Record<'sqlite' | 'postgres', { live_1: number; live_10000: number }>;
   propagation_ms: Record<
     'redis' | 'postgres_notify' | 'polling',
@@ -67,6 +68,10 @@ export function toMarkdown(r: BenchResults): string {
   lines.push('', '## Ratios (Fastify, revocation guard with 1M entries over the other)', '');
   lines.push('| ratio | value |', '| --- | ---: |');
   for (const [k, v] of Object.entries(r.ratios)) lines.push(`| ${k} | ${fmt(v, 3)} |`);
+  lines.push(
+    '',
+    `\`revocation_vs_verify_only\` is the median of per-pair ratios over ${r.paired_verify_only_vs_revocation_1m.ratios.length} back-to-back pairs (${r.paired_verify_only_vs_revocation_1m.ratios.map((x) => fmt(x, 3)).join(', ')}); \`revocation_vs_verify_only_rounds\` divides the two round medians of the table above.`,
+  );
   lines.push('', '## Other figures', '');
   lines.push('| figure | value |', '| --- | ---: |');
   const h = r.half_load;
@@ -94,7 +99,7 @@ export function toMarkdown(r: BenchResults): string {
   for (const [via, byLoad] of Object.entries(r.propagation_ms)) {
     for (const [load, p] of Object.entries(byLoad)) {
       lines.push(
-        `| propagation via ${via.replace('_', ' ')} (${load}, ${p.samples} revocations): p50 / p99 | ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms |`,
+        `| propagation via ${via.replace('_', ' ')} (${load === 'load' ? 'B at half its maximum rate' : 'idle'}, ${p.samples} revocations): p50 / p99 | ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms |`,
       );
     }
   }
@@ -105,6 +110,31 @@ export function toMarkdown(r: BenchResults): string {
   lines.push('', '![req/s per scenario and adapter](throughput.svg)', '');
   return lines.join('\n');
 }
+
+/** The README's performance table and goals (written between markers on full runs). */
+export function toReadme(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(
+    `Latest run: ${r.date.slice(0, 10)}, ${r.quick ? 'quick (`--quick`: fewer, shorter rounds)' : 'full'}, ${r.machine.cores} cores (${r.machine.cpus}), ${r.machine.platform}. Every figure is in [\`bench/results/latest.md\`](bench/results/latest.md) and [\`latest.json\`](bench/results/latest.json).`,
+    '',
+    '![req/s per scenario and adapter](bench/results/throughput.svg)',
+    '',
+    '| scenario | Fastify req/s | Express req/s |',
+    '| --- | ---: | ---: |',
+  );
+  for (const s of SCENARIOS) {
+    lines.push(
+      `| ${SCENARIO_LABELS[s]} | ${fmt(r.throughput.fastify[s].rps)} | ${fmt(r.throughput.express[s].rps)} |`,
+    );
+  }
+  lines.push('', '| goal | measured | met |', '| --- | --- | :---: |');
+  for (const g of r.goals)
+    lines.push(`| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}
+
+export const README_START = '<!-- bench:results:start -->';
+export const README_END = '<!-- bench:results:end -->';
 
 export function toSvg(r: BenchResults): string {
   const width = 900;

@@ -135,6 +135,12 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   async refresh(): Promise<void> {
     if (!this.cache.isLoaded || !this.isTrusted()) return this.reload();
     const started = this.clock.now();
+    await this.catchUp();
+    this.markSynced(started);
+  }
+
+  /** Applies every change past the cursor (and a little before it: commits may land out of order). */
+  private async catchUp(): Promise<void> {
     let from = Math.max(0, this.cursor - POLL_OVERLAP);
     for (;;) {
       const changes = await this.store.changesSince(from, POLL_PAGE);
@@ -145,7 +151,6 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
       if (changes.length < POLL_PAGE) break;
       from = changes[changes.length - 1].seq;
     }
-    this.markSynced(started);
   }
 
   private receive(message: RevocationMessage): void {
@@ -156,13 +161,18 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /**
+   * Loads a full snapshot, then catches up on what committed while it was read (announcements that
+   * arrived meanwhile went to the state being replaced).
+   */
   private async reload(): Promise<void> {
     const started = this.clock.now();
     const snapshot = await this.store.loadSnapshot(started, {
       openSessions: this.config.mode === 'allowlist',
     });
-    this.cache.load(snapshot);
+    await this.cache.load(snapshot);
     this.cursor = snapshot.cursor;
+    await this.catchUp();
     this.markSynced(started);
     const size = this.cache.size;
     this.logger.log(

@@ -1,3 +1,4 @@
+import type { RevocationChange } from '../storage/revocation-store.interface';
 import type { BaseTokenClaims } from '../tokens/token.claims';
 import { RevocationCache } from './revocation.cache';
 
@@ -13,9 +14,14 @@ const claims = (over: Partial<BaseTokenClaims> = {}): BaseTokenClaims => ({
 });
 
 describe('RevocationCache', () => {
-  it('checks global, user, session and token revocations in memory', () => {
+  it('checks global, user, session and token revocations in memory', async () => {
     const cache = new RevocationCache(false);
-    cache.load({ changes: [], userVersions: [['u2', 3]], globalVersion: 1, cursor: 0 });
+    await cache.load({
+      changes: batches(),
+      userVersions: [['u2', 3]],
+      globalVersion: 1,
+      cursor: 0,
+    });
     expect(cache.check(claims({ gv: 0 }), 0)).toBe('global');
     expect(cache.check(claims({ gv: 1 }), 0)).toBeUndefined();
     expect(cache.check(claims({ gv: 1, sub: 'u2', uv: 2 }), 0)).toBe('user');
@@ -37,10 +43,12 @@ describe('RevocationCache', () => {
     expect(cache.check(claims(), 0)).toBeUndefined();
   });
 
-  it('in allowlist mode accepts only known sessions until they end', () => {
+  it('in allowlist mode accepts only known sessions until they end', async () => {
     const cache = new RevocationCache(true);
-    cache.load({
-      changes: [{ seq: 1, kind: 'session-open', target: 's1', version: 0, expiresAt: 10_000 }],
+    await cache.load({
+      changes: batches([
+        { seq: 1, kind: 'session-open', target: 's1', version: 0, expiresAt: 10_000 },
+      ]),
       userVersions: [],
       globalVersion: 0,
       cursor: 1,
@@ -51,4 +59,40 @@ describe('RevocationCache', () => {
     cache.apply({ seq: 2, kind: 'session', target: 's1', version: 0, expiresAt: 20_000 });
     expect(cache.check(claims(), 0)).toBe('session');
   });
+
+  it('builds a new snapshot aside and swaps it in whole, so checks never see half a load', async () => {
+    const cache = new RevocationCache(false);
+    await cache.load({
+      changes: batches([{ seq: 1, kind: 'jti', target: 'old', version: 0, expiresAt: 10_000 }]),
+      userVersions: [],
+      globalVersion: 0,
+      cursor: 1,
+    });
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    async function* slowBatches(): AsyncGenerator<RevocationChange[]> {
+      yield [{ seq: 2, kind: 'jti', target: 'new-1', version: 0, expiresAt: 10_000 }];
+      await paused;
+      yield [{ seq: 3, kind: 'jti', target: 'new-2', version: 0, expiresAt: 10_000 }];
+    }
+    const loading = cache.load({
+      changes: slowBatches(),
+      userVersions: [],
+      globalVersion: 0,
+      cursor: 2,
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(cache.check(claims({ jti: 'old' }), 0)).toBe('token');
+    expect(cache.check(claims({ jti: 'new-1' }), 0)).toBeUndefined();
+    release();
+    await loading;
+    expect(cache.check(claims({ jti: 'old' }), 0)).toBeUndefined();
+    expect(cache.check(claims({ jti: 'new-1' }), 0)).toBe('token');
+    expect(cache.check(claims({ jti: 'new-2' }), 0)).toBe('token');
+    expect(cache.size.tokens).toBe(2);
+  });
 });
+
+async function* batches(...list: RevocationChange[][]): AsyncGenerator<RevocationChange[]> {
+  for (const batch of list) yield batch;
+}

@@ -39,17 +39,24 @@ export class RevocationCache {
     };
   }
 
-  /** Replaces the whole state with a snapshot. */
-  load(snapshot: RevocationSnapshot): void {
-    this.deniedTokens = new FingerprintMap();
-    this.deniedSessions = new FingerprintMap();
-    this.openSessions = new FingerprintMap();
-    this.userVersions = new FingerprintMap(snapshot.userVersions.length * 2);
-    this.globalVersion = snapshot.globalVersion;
+  /**
+   * Replaces the whole state with a snapshot. The new state is built aside, batch by batch as the
+   * store reads it, and swapped in at the end: checks keep the previous state until then.
+   */
+  async load(snapshot: RevocationSnapshot): Promise<void> {
+    const next = new RevocationCache(this.allowlist);
+    next.globalVersion = snapshot.globalVersion;
     for (const [subject, version] of snapshot.userVersions) {
-      if (version > 0) this.userVersions.raise(subject, version);
+      if (version > 0) next.userVersions.raise(subject, version);
     }
-    for (const change of snapshot.changes) this.apply(change);
+    for await (const batch of snapshot.changes) {
+      for (const change of batch) next.apply(change);
+    }
+    this.deniedTokens = next.deniedTokens;
+    this.deniedSessions = next.deniedSessions;
+    this.openSessions = next.openSessions;
+    this.userVersions = next.userVersions;
+    this.globalVersion = next.globalVersion;
     this.loaded = true;
   }
 

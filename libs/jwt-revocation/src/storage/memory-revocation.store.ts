@@ -34,13 +34,14 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async loadSnapshot(now: number, options: SnapshotOptions = {}): Promise<RevocationSnapshot> {
     const openSessions = options.openSessions ?? true;
+    const live = this.changes
+      .filter(
+        (c) => isExpiring(c) && c.expiresAt > now && (openSessions || c.kind !== 'session-open'),
+      )
+      .map(strip);
     return {
       cursor: this.seq,
-      changes: this.changes
-        .filter(
-          (c) => isExpiring(c) && c.expiresAt > now && (openSessions || c.kind !== 'session-open'),
-        )
-        .map(strip),
+      changes: inBatches(live),
       userVersions: [...this.userVersions],
       globalVersion: this.globalVersion,
     };
@@ -202,6 +203,10 @@ export class MemoryRevocationStore implements RevocationStore {
     this.changes.push(change);
     return strip(change);
   }
+}
+
+async function* inBatches(changes: RevocationChange[]): AsyncGenerator<RevocationChange[]> {
+  if (changes.length > 0) yield changes;
 }
 
 function isExpiring(c: RevocationChange): boolean {

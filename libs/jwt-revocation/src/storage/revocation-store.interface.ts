@@ -57,8 +57,12 @@ export interface RevocationOutcome {
 
 /** Everything an instance needs to check tokens without touching the store. */
 export interface RevocationSnapshot {
-  /** Unexpired `jti`, `session` (and `session-open`) changes. May be lazy: iterate it once. */
-  changes: Iterable<RevocationChange>;
+  /**
+   * Unexpired `jti`, `session` (and `session-open`) changes, in batches that adapters may read from
+   * the database as they are consumed, so that millions of them never sit in memory at once.
+   * Iterate it once.
+   */
+  changes: AsyncIterable<RevocationChange[]>;
   userVersions: [subject: string, version: number][];
   globalVersion: number;
   /** The highest `seq` included: polling continues from here. */

@@ -27,7 +27,7 @@ import {
 type Versions = { user: number; global: number };
 const EXPIRING_KINDS = ['jti', 'session', 'session-open'];
 type ExpiringKind = 'jti' | 'session' | 'session-open';
-const SNAPSHOT_CHUNK = 50_000;
+const SNAPSHOT_BATCH = 20_000;
 
 /**
  * The durable store, on the `DataSource` you give it (SQLite, Postgres or MySQL/MariaDB).
@@ -53,49 +53,55 @@ export class TypeOrmRevocationStore implements RevocationStore {
     const cursor = Number(cursorRows[0]?.max ?? 0);
     const kinds: ExpiringKind[] =
       options.openSessions === false ? ['jti', 'session'] : ['jti', 'session', 'session-open'];
-    const entries: [ExpiringKind, string[][]][] = [];
-    for (const kind of kinds) entries.push([kind, await this.liveEntries(kind, now)]);
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
     return {
       cursor,
-      changes: parseEntries(entries),
+      changes: this.liveChanges(kinds, Math.floor(now)),
       userVersions: versions.filter((v) => v.scope === 'user').map((v) => [v.subject, v.version]),
       globalVersion: versions.find((v) => v.scope === 'global')?.version ?? 0,
     };
   }
 
   /**
-   * Every unexpired change of one kind as `"<expiresAt> <target>"` (split at the first space, so
-   * any target survives). This reads up to millions of rows at startup, and per-row overhead is
-   * what costs: one string column per row on Postgres/MySQL, JSON arrays of 50,000 on SQLite
-   * (whose driver crosses into native code for every row).
+   * Every unexpired change of `kinds`, in batches of up to `SNAPSHOT_BATCH`. This reads up to
+   * millions of rows at startup, where per-row costs dominate: the database aggregates each batch
+   * into one JSON array of `"<seq> <kind> <expiresAt> <target>"` strings (split at the first three
+   * spaces, so any target survives), so the driver handles a few dozen rows, and each batch becomes
+   * change objects only when the cache takes it (they die young instead of leaving a million
+   * objects behind for the collector). Postgres groups in one query; SQLite and MySQL page by
+   * primary key, reading each batch as the cache asks for it.
    */
-  private async liveEntries(kind: ExpiringKind, now: number): Promise<string[][]> {
+  private async *liveChanges(
+    kinds: ExpiringKind[],
+    now: number,
+  ): AsyncGenerator<RevocationChange[]> {
+    const type = this.dataSource.options.type;
     const table = this.table('jwt_revocation_change');
-    if (!this.sqlite) {
-      const [p1, p2] = this.placeholders(2);
-      const entry =
-        this.dataSource.options.type === 'postgres'
-          ? `expires_at || ' ' || target`
-          : `CONCAT(expires_at, ' ', target)`;
-      const rows: { entry: string }[] = await this.dataSource.query(
-        `SELECT ${entry} AS entry FROM ${table} WHERE kind = ${p1} AND expires_at > ${p2}`,
-        [kind, now],
+    const live = `kind IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND expires_at > ${now}`;
+    if (type === 'postgres') {
+      const batches: { entries: string }[] = await this.dataSource.query(
+        `SELECT json_agg(seq || ' ' || kind || ' ' || expires_at || ' ' || target)::text AS entries
+         FROM ${table} WHERE ${live} GROUP BY seq / ${SNAPSHOT_BATCH}`,
       );
-      return [rows.map((r) => r.entry)];
+      for (const { entries } of batches) yield parseEntries(JSON.parse(entries) as string[]);
+      return;
     }
-    const chunks: string[][] = [];
+    const aggregate = this.sqlite
+      ? `json_group_array(seq || ' ' || kind || ' ' || expires_at || ' ' || target)`
+      : `JSON_ARRAYAGG(CONCAT(seq, ' ', kind, ' ', expires_at, ' ', target))`;
     for (let after = 0; ;) {
-      const [chunk]: { entries: string; last: number | null; n: number }[] =
-        await this.dataSource.query(
-          `SELECT json_group_array(expires_at || ' ' || target) AS entries, MAX(seq) AS last, COUNT(*) AS n
-           FROM (SELECT seq, target, expires_at FROM ${table}
-                 WHERE seq > ? AND kind = ? AND expires_at > ? ORDER BY seq LIMIT ${SNAPSHOT_CHUNK})`,
-          [after, kind, now],
-        );
-      if (!chunk || chunk.n === 0) return chunks;
-      chunks.push(JSON.parse(chunk.entries) as string[]);
-      after = Number(chunk.last);
+      const [batch]: { entries: string | string[] | null }[] = await this.dataSource.query(
+        `SELECT ${aggregate} AS entries FROM (SELECT seq, kind, target, expires_at FROM ${table}
+         WHERE seq > ? AND ${live} ORDER BY seq LIMIT ${SNAPSHOT_BATCH}) page`,
+        [after],
+      );
+      // mysql2 hands JSON values over parsed already.
+      const raw = batch?.entries ?? '[]';
+      const entries = typeof raw === 'string' ? (JSON.parse(raw) as string[]) : raw;
+      if (entries.length === 0) return;
+      const changes = parseEntries(entries);
+      yield changes;
+      for (const change of changes) if (change.seq > after) after = change.seq;
     }
   }
 
@@ -381,22 +387,23 @@ export class TypeOrmRevocationStore implements RevocationStore {
   }
 }
 
-/** Change objects made one at a time as the cache consumes them (a million at once cost the GC). */
-function* parseEntries(entries: [ExpiringKind, string[][]][]): Generator<RevocationChange> {
-  for (const [kind, chunks] of entries) {
-    for (const chunk of chunks) {
-      for (const entry of chunk) {
-        const space = entry.indexOf(' ');
-        yield {
-          seq: 0,
-          kind,
-          target: entry.slice(space + 1),
-          version: 0,
-          expiresAt: Number(entry.slice(0, space)),
-        };
-      }
-    }
+/** `"<seq> <kind> <expiresAt> <target>"` rows into changes. */
+function parseEntries(entries: string[]): RevocationChange[] {
+  const changes = new Array<RevocationChange>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const a = entry.indexOf(' ');
+    const b = entry.indexOf(' ', a + 1);
+    const c = entry.indexOf(' ', b + 1);
+    changes[i] = {
+      seq: Number(entry.slice(0, a)),
+      kind: entry.slice(a + 1, b) as RevocationChange['kind'],
+      target: entry.slice(c + 1),
+      version: 0,
+      expiresAt: Number(entry.slice(b + 1, c)),
+    };
   }
+  return changes;
 }
 
 function toChange(row: RevocationChangeEntity): RevocationChange {
