@@ -74,10 +74,14 @@ export function testDatabaseKinds(): DatabaseKind[] {
   return wanted ? all.filter((k) => wanted.split(',').includes(k)) : all;
 }
 
-/** A connection to `db` with the library's tables, migrated. */
-export function openRevocationDataSource(db: TestDatabase): Promise<DataSource> {
+/** A connection to `db` with the library's tables, migrated; `poolSize` caps its pool. */
+export function openRevocationDataSource(
+  db: TestDatabase,
+  { poolSize }: { poolSize?: number } = {},
+): Promise<DataSource> {
   return new DataSource({
     ...db.options,
+    ...(poolSize === undefined ? {} : { poolSize }),
     entities: JWT_REVOCATION_ENTITIES,
     migrations: JWT_REVOCATION_MIGRATIONS,
     migrationsRun: true,

@@ -66,7 +66,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 
-  it('reads a snapshot larger than one read chunk, skipping expired rows', async () => {
+  it('reads a snapshot of many batches, skipping expired rows, and lets go of it when abandoned', async () => {
     const db = await createTestDatabase(kind);
     try {
       const ds = await openRevocationDataSource(db);
@@ -107,7 +107,19 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
           expiresAt: now + 60_000 + n,
         });
       }
+
       await ds.destroy();
+
+      // One connection: a snapshot that kept it once abandoned would leave the next one waiting.
+      const single = await openRevocationDataSource(db, { poolSize: 1 });
+      const store = new TypeOrmRevocationStore(single);
+      for (let i = 0; i < 3; i++) {
+        const abandoned = (await store.loadSnapshot(now)).changes[Symbol.asyncIterator]();
+        expect((await abandoned.next()).done).toBe(false);
+        await abandoned.return?.();
+      }
+      expect(await snapshotChanges(await store.loadSnapshot(now))).toHaveLength(live.length);
+      await single.destroy();
     } finally {
       await db.drop();
     }
