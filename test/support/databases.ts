@@ -85,5 +85,5 @@ export function openRevocationDataSource(
     entities: JWT_REVOCATION_ENTITIES,
     migrations: JWT_REVOCATION_MIGRATIONS,
     migrationsRun: true,
-  }).initialize();
+  } as DataSourceOptions).initialize();
 }
