@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { connect, Socket } from 'node:net';
+import { percentile } from './bench.shared';
 
 /**
  * The load generator: one long-lived process (pinned to its own core by the runner) that runs
@@ -46,9 +47,11 @@ export interface LoadResult {
 
 const running = new Map<number, { stop(): void }>();
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+interface Connection {
+  socket: Socket;
+  since: number;
+  busy: boolean;
+  buffer: Buffer;
 }
 
 /**
@@ -75,18 +78,12 @@ function paced(message: LoadRequest, rate: number): void {
   let finished = false;
   const start = performance.now();
 
-  interface Connection {
-    socket: Socket;
-    since: number;
-    busy: boolean;
-    buffer: Buffer;
-  }
   const finish = () => {
     if (finished) return;
     finished = true;
     running.delete(message.id);
     const elapsed = (performance.now() - start) / 1000;
-    const measured = latencies.subarray(0, answered).sort();
+    const measured = latencies.subarray(0, answered);
     let sum = 0;
     for (const l of measured) sum += l;
     for (const c of connections) c.socket.destroy();
@@ -100,8 +97,7 @@ function paced(message: LoadRequest, rate: number): void {
     process.send!({ id: message.id, result: out });
   };
   const settle = () => {
-    settled++;
-    if (settled === sent && (stopped || sent === total)) finish();
+    if (++settled === total) finish();
   };
   const send = (c: Connection, since: number) => {
     c.since = since;
@@ -170,8 +166,6 @@ function paced(message: LoadRequest, rate: number): void {
   running.set(message.id, {
     stop: () => {
       stopped = true;
-      sent -= queued.length;
-      queued.length = 0;
       finish();
     },
   });

@@ -64,14 +64,15 @@ export class TypeOrmRevocationStore implements RevocationStore {
 
   /**
    * Every unexpired change of `kinds`, in batches of up to `SNAPSHOT_BATCH`. This reads up to
-   * millions of rows at startup, where per-row costs dominate: the database aggregates each batch
-   * into one JSON array of `"<seq> <kind> <expiresAt> <target>"` strings (split at the first three
-   * spaces, so any target survives), so the driver handles one row per batch. Batches are read one
-   * at a time as the cache asks for them, and are small enough that each one (its string, its array,
-   * its change objects) dies young: larger ones go to V8's large-object space and stay there as
-   * garbage, slowing the server, until the next full collection. Batches are pages by primary key;
-   * on Postgres they are read in one repeatable-read transaction, each while the cache takes the
-   * one before.
+   * millions of rows at startup, where per-row costs dominate, so the database aggregates each
+   * batch into one row for the driver: SQLite and MySQL into one JSON array of
+   * `"<seq> <kind> <expiresAt> <target>"` strings (split at the first three spaces, so any target
+   * survives); Postgres, where building those strings costs twice as much, into a JSON array of
+   * targets beside one string of `"<seq> <kind> <expiresAt>"` triples. Batches are pages by primary
+   * key, read one at a time as the cache asks for them, and small enough that each one (its string,
+   * its array, its change objects) dies young: larger ones go to V8's large-object space and stay
+   * there as garbage, slowing the server, until the next full collection. On Postgres the pages
+   * are read in one repeatable-read transaction, each while the cache takes the one before.
    */
   private liveChanges(kinds: ExpiringKind[], now: number): AsyncGenerator<RevocationChange[]> {
     const table = this.table('jwt_revocation_change');
