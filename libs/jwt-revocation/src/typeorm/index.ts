@@ -6,4 +6,8 @@ export {
   RevocationSessionEntity,
   RevocationVersionEntity,
 } from './revocation.entities';
-export { CreateJwtRevocation1764300000000, JWT_REVOCATION_MIGRATIONS } from './migrations';
+export {
+  CreateJwtRevocation1764300000000,
+  IndexLiveSessionsBySubject1764600000000,
+  JWT_REVOCATION_MIGRATIONS,
+} from './migrations';

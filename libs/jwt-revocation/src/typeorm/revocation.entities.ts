@@ -39,7 +39,13 @@ export class RevocationChangeEntity {
 
 /** A login session and the state of its refresh-token family. */
 @Entity({ name: 'jwt_revocation_session' })
-@Index('idx_jwt_revocation_session_subject', ['subject'])
+@Index('idx_jwt_revocation_session_subject_live', [
+  'subject',
+  'revokedAt',
+  'userVersion',
+  'globalVersion',
+  'expiresAt',
+])
 @Index('idx_jwt_revocation_session_ip', ['ip'])
 @Index('idx_jwt_revocation_session_last_ip', ['lastIp'])
 @Index('idx_jwt_revocation_session_expires', ['expiresAt'])

@@ -125,7 +125,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 
-  it('runs its migration once, and refuses to revert it (that would drop revocations)', async () => {
+  it('runs its migrations once, and refuses to revert the one that would drop revocations', async () => {
     const db = await createTestDatabase(kind);
     try {
       const ds = await openRevocationDataSource(db);
@@ -138,7 +138,12 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       });
       expect(await ds.showMigrations()).toBe(false);
       expect(await ds.runMigrations()).toEqual([]);
+      await ds.undoLastMigration();
+      expect(await ds.showMigrations()).toBe(true);
       await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
+      expect((await ds.runMigrations()).map((m) => m.name)).toEqual([
+        'IndexLiveSessionsBySubject1764600000000',
+      ]);
       expect(await new TypeOrmRevocationStore(ds).versions('kept')).toEqual({ user: 1, global: 0 });
       await ds.destroy();
     } finally {
