@@ -110,7 +110,20 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
   });
 
   it('returns targets intact in the snapshot, whatever characters they hold', async () => {
-    const targets = ['plain', 'with space', ' leading', 'ünïcødé 😀', 'quote"back\\slash', '12 34'];
+    const targets = [
+      'plain',
+      'with space',
+      ' leading',
+      'ünïcødé 😀',
+      'quote"back\\slash',
+      '12 34',
+      'tab\tnew\nline\rreturn',
+      '\\N',
+      '\\t not a tab',
+      'trailing\\',
+      'controls \b\f\v',
+      "it's,a;csv|row",
+    ];
     for (const jti of targets) {
       await store.revoke(command({ kind: 'jti', jti, expiresAt: T0 + TOKEN_LIFETIME }));
     }

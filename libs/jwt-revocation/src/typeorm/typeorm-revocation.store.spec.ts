@@ -67,6 +67,8 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   });
 
   it('reads a snapshot of many batches, skipping expired rows, and lets go of it when abandoned', async () => {
+    // Multi-byte characters throughout, so that stream chunks end inside some of them.
+    const targetOf = (n: number) => `${'ü'.repeat(12)} ${n}`;
     const db = await createTestDatabase(kind);
     try {
       const ds = await openRevocationDataSource(db);
@@ -77,7 +79,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
           const n = from + i;
           return {
             kind: n % 3 === 2 ? 'session' : 'jti',
-            target: `t ${n}`,
+            target: targetOf(n),
             version: 0,
             expiresAt: n % 10 === 0 ? now - 1 : now + 60_000 + n,
             createdAt: now,
@@ -99,10 +101,10 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       expect(changes).toHaveLength(live.length);
       const byTarget = new Map(changes.map((c) => [c.target, c]));
       for (const n of live) {
-        expect(byTarget.get(`t ${n}`)).toEqual({
+        expect(byTarget.get(targetOf(n))).toEqual({
           seq: expect.any(Number),
           kind: n % 3 === 2 ? 'session' : 'jti',
-          target: `t ${n}`,
+          target: targetOf(n),
           version: 0,
           expiresAt: now + 60_000 + n,
         });
@@ -124,6 +126,41 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       await db.drop();
     }
   });
+
+  (kind === 'postgres' ? it : it.skip)(
+    'fails a snapshot whose connection is cut mid-stream, without crashing, and reads the next one whole',
+    async () => {
+      const db = await createTestDatabase(kind);
+      try {
+        const ds = await openRevocationDataSource(db, { poolSize: 1 });
+        const now = Date.now();
+        await ds.query(
+          `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
+           SELECT 'jti', 'cut-' || i, 0, $1, $2 FROM generate_series(1, 300000) i`,
+          [now + 60_000, now],
+        );
+        const store = new TypeOrmRevocationStore(ds);
+        const cut = (await store.loadSnapshot(now)).changes[Symbol.asyncIterator]();
+        expect((await cut.next()).done).toBe(false);
+        const admin = await openRevocationDataSource(db);
+        const [{ terminated }] = await admin.query(
+          `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
+           WHERE datname = current_database() AND query LIKE 'COPY%' AND pid <> pg_backend_pid()`,
+        );
+        await admin.destroy();
+        expect(terminated).toBe(1);
+        await expect(
+          (async () => {
+            for (let step = await cut.next(); !step.done; step = await cut.next());
+          })(),
+        ).rejects.toThrow();
+        expect(await snapshotChanges(await store.loadSnapshot(now))).toHaveLength(300_000);
+        await ds.destroy();
+      } finally {
+        await db.drop();
+      }
+    },
+  );
 
   it('runs its migrations once, and refuses to revert the one that would drop revocations', async () => {
     const db = await createTestDatabase(kind);

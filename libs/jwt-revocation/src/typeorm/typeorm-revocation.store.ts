@@ -23,6 +23,7 @@ import {
   RevocationSessionEntity,
   RevocationVersionEntity,
 } from './revocation.entities';
+import { copyChanges } from './postgres-copy.reader';
 
 type Versions = { user: number; global: number };
 const EXPIRING_KINDS = ['jti', 'session', 'session-open'];
@@ -64,62 +65,22 @@ export class TypeOrmRevocationStore implements RevocationStore {
 
   /**
    * Every unexpired change of `kinds`, in batches of up to `SNAPSHOT_BATCH`. This reads up to
-   * millions of rows at startup, where per-row costs dominate, so the database aggregates each
-   * batch into one row for the driver: SQLite and MySQL into one JSON array of
-   * `"<seq> <kind> <expiresAt> <target>"` strings (split at the first three spaces, so any target
-   * survives); Postgres, where building those strings costs twice as much, into a JSON array of
-   * targets beside one string of `"<seq> <kind> <expiresAt>"` triples. Batches are pages by primary
-   * key, read one at a time as the cache asks for them, and small enough that each one (its string,
-   * its array, its change objects) dies young: larger ones go to V8's large-object space and stay
-   * there as garbage, slowing the server, until the next full collection. On Postgres the pages
-   * are read in one repeatable-read transaction, each while the cache takes the one before.
+   * millions of rows at startup, where per-row costs dominate. Postgres streams them with
+   * `COPY ... TO STDOUT` (see `copyChanges`). SQLite and MySQL read pages by primary key, each
+   * aggregated by the database into one JSON array of `"<seq> <kind> <expiresAt> <target>"`
+   * strings (split at the first three spaces, so any target survives) and read as the cache asks
+   * for it. Batches are small enough that each one (its strings and its change objects) dies
+   * young: larger ones go to V8's large-object space and stay there as garbage, slowing the
+   * server, until the next full collection.
    */
   private liveChanges(kinds: ExpiringKind[], now: number): AsyncGenerator<RevocationChange[]> {
     const table = this.table('jwt_revocation_change');
     const live = `kind IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND expires_at > ${now}`;
-    if (this.dataSource.options.type === 'postgres') return this.streamChanges(table, live);
-    return this.pageChanges(table, live);
-  }
-
-  private async *streamChanges(table: string, live: string): AsyncGenerator<RevocationChange[]> {
-    type Page = { targets: string | null; meta: string | null; count: string; last: string | null };
-    const runner = this.dataSource.createQueryRunner();
-    let prepared = false;
-    let next: Promise<Page[]> | undefined;
-    try {
-      await runner.connect();
-      await runner.startTransaction('REPEATABLE READ');
-      // Walk the primary key, even when statistics are stale (right after a bulk load, say).
-      await runner.query('SET LOCAL enable_seqscan = off');
-      await runner.query('SET LOCAL enable_sort = off');
-      await runner.query(
-        `PREPARE jwt_revocation_snapshot_page(bigint) AS
-         SELECT json_agg(target)::text AS targets,
-           string_agg(seq || ' ' || kind || ' ' || expires_at, ' ') AS meta,
-           count(*) AS count, max(seq) AS last
-         FROM (SELECT seq, kind, target, expires_at FROM ${table}
-           WHERE seq > $1 AND ${live} ORDER BY seq LIMIT ${SNAPSHOT_BATCH}) page`,
-      );
-      prepared = true;
-      const page = (after: number) =>
-        runner.query(`EXECUTE jwt_revocation_snapshot_page(${after})`) as Promise<Page[]>;
-      next = page(0);
-      for (;;) {
-        const [{ targets, meta, count, last }]: Page[] = await next;
-        // The next page is read while the cache takes this one.
-        next = Number(count) === SNAPSHOT_BATCH ? page(Number(last)) : undefined;
-        if (targets !== null && meta !== null)
-          yield parseColumns(JSON.parse(targets) as string[], meta);
-        if (!next) break;
-      }
-      await runner.commitTransaction();
-    } finally {
-      await next?.catch(() => undefined);
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (prepared)
-        await runner.query('DEALLOCATE jwt_revocation_snapshot_page').catch(() => undefined);
-      await runner.release();
+    if (this.dataSource.options.type === 'postgres') {
+      const select = `SELECT seq, kind, target, expires_at FROM ${table} WHERE ${live}`;
+      return copyChanges(this.dataSource, select, SNAPSHOT_BATCH);
     }
+    return this.pageChanges(table, live);
   }
 
   private async *pageChanges(table: string, live: string): AsyncGenerator<RevocationChange[]> {
@@ -442,27 +403,6 @@ function parseEntries(entries: string[]): RevocationChange[] {
       version: 0,
       expiresAt: Number(entry.slice(b + 1, c)),
     };
-  }
-  return changes;
-}
-
-/** Targets, and the matching `"<seq> <kind> <expiresAt>"` triples joined by spaces. */
-function parseColumns(targets: string[], meta: string): RevocationChange[] {
-  const changes = new Array<RevocationChange>(targets.length);
-  let at = 0;
-  for (let i = 0; i < targets.length; i++) {
-    const a = meta.indexOf(' ', at);
-    const b = meta.indexOf(' ', a + 1);
-    let c = meta.indexOf(' ', b + 1);
-    if (c < 0) c = meta.length;
-    changes[i] = {
-      seq: Number(meta.slice(at, a)),
-      kind: meta.slice(a + 1, b) as RevocationChange['kind'],
-      target: targets[i],
-      version: 0,
-      expiresAt: Number(meta.slice(b + 1, c)),
-    };
-    at = c + 1;
   }
   return changes;
 }
