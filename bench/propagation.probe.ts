@@ -3,6 +3,7 @@ import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ChildProcess, fork } from 'node:child_process';
+import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   AccessTokenClaims,
   JwtRevocationGuard,
@@ -119,10 +120,20 @@ async function runB() {
   };
   const { port } = app.getHttpServer().address() as { port: number };
   const token = (await app.get(SessionService).issue('load-user')).accessToken;
-  process.on('message', (message: { watch?: AccessTokenClaims[]; stop?: boolean }) => {
+  let loop: IntervalHistogram | undefined;
+  type Message = { watch?: AccessTokenClaims[]; loopDelay?: boolean; stop?: boolean };
+  process.on('message', (message: Message) => {
     if (message.stop) void app.close().then(() => process.exit(0));
+    if (message.loopDelay && loop) {
+      loop.disable();
+      const ms = (ns: number) => ns / 1e6;
+      process.send!({ loopDelay: { p99: ms(loop.percentile(99)), max: ms(loop.max) } });
+    }
     if (!message.watch) return;
     message.watch.forEach((claims, i) => pending.set(i, claims));
+    // How late B's event loop runs during the phase: any message waits as long, whatever it is.
+    loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     process.send!({ watching: message.watch.length });
     check();
   });
@@ -178,12 +189,15 @@ async function phase(
     acknowledged[i] = now();
   }
   await allDetected;
+  child.send({ loopDelay: true });
+  const { loopDelay } = await next<{ loopDelay: { p99: number; max: number } }>(child, 'loopDelay');
   const delays = detected.map((d, i) => Math.max(0, d - acknowledged[i]));
   return {
     samples: delays.length,
     p50: percentile(delays, 50),
     p99: percentile(delays, 99),
     max: Math.max(...delays),
+    b_event_loop_delay_ms: loopDelay,
   };
 }
 

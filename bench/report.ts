@@ -29,7 +29,16 @@ export interface BenchResults {
   revoke_user_ms: Record<'sqlite' | 'postgres', { live_1: number; live_10000: number }>;
   propagation_ms: Record<
     'redis' | 'postgres_notify' | 'polling',
-    Record<'idle' | 'load', { p50: number; p99: number; samples: number }>
+    Record<
+      'idle' | 'load',
+      {
+        p50: number;
+        p99: number;
+        samples: number;
+        /** How late B's event loop ran during the phase (perf_hooks.monitorEventLoopDelay). */
+        b_event_loop_delay_ms: { p99: number; max: number };
+      }
+    >
   >;
   poll_interval_ms: number;
   ratios: Record<string, number>;
@@ -99,7 +108,7 @@ export function toMarkdown(r: BenchResults): string {
   for (const [via, byLoad] of Object.entries(r.propagation_ms)) {
     for (const [load, p] of Object.entries(byLoad)) {
       lines.push(
-        `| propagation via ${via.replace('_', ' ')} (${load === 'load' ? 'B at half its maximum rate' : 'idle'}, ${p.samples} revocations): p50 / p99 | ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms |`,
+        `| propagation via ${via.replace('_', ' ')} (${load === 'load' ? 'B at half its maximum rate' : 'idle'}, ${p.samples} revocations): p50 / p99; B's event-loop delay p99 / max | ${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} ms; ${fmt(p.b_event_loop_delay_ms.p99, 2)} / ${fmt(p.b_event_loop_delay_ms.max, 2)} ms |`,
       );
     }
   }
