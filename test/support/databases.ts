@@ -77,11 +77,12 @@ export function testDatabaseKinds(): DatabaseKind[] {
 /** A connection to `db` with the library's tables, migrated; `poolSize` caps its pool. */
 export function openRevocationDataSource(
   db: TestDatabase,
-  { poolSize }: { poolSize?: number } = {},
+  { poolSize, extra }: { poolSize?: number; extra?: Record<string, unknown> } = {},
 ): Promise<DataSource> {
   return new DataSource({
     ...db.options,
     ...(poolSize === undefined ? {} : { poolSize }),
+    ...(extra === undefined ? {} : { extra }),
     entities: JWT_REVOCATION_ENTITIES,
     migrations: JWT_REVOCATION_MIGRATIONS,
     migrationsRun: true,

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
@@ -9,8 +10,11 @@ interface CopyClient {
   query<T>(stream: T): T;
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  connectionParameters?: { query_timeout?: number };
 }
 type Release = (error?: Error) => void;
+/** What `pg` leaves on a submitted stream when `query_timeout` is set: the call that disarms it. */
+type Submitted = Readable & { callback?: () => void };
 
 /** COPY's text format escapes these in a value (it never emits octal or hex escapes). */
 const UNESCAPED: Record<string, string> = {
@@ -28,7 +32,8 @@ const UNESCAPED: Record<string, string> = {
  * the server formats rows at the cost of a plain scan (aggregating them into one value per page
  * costs it twice as much), and TCP back-pressure holds the server while the consumer works.
  * A consumer that stops early costs the connection: it is closed, since a COPY cannot be
- * interrupted politely, and the pool opens another.
+ * interrupted politely, and the pool opens another. The pool's `query_timeout`, if any, bounds
+ * each wait for data rather than the whole COPY, which may take longer than any single query.
  */
 export async function* copyChanges(
   dataSource: DataSource,
@@ -41,14 +46,19 @@ export async function* copyChanges(
   let lost: Error | undefined;
   const onError = (error: Error) => (lost = error);
   client.on('error', onError);
+  let stream: Submitted | undefined;
   let finished = false;
   try {
-    const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
+    stream = client.query(copyTo(`COPY (${select}) TO STDOUT`)) as Submitted;
+    // pg arms query_timeout for the whole query and disarms it only through this callback, which
+    // pg-copy-streams never calls: left armed, it fails a long COPY mid-stream, or fires after it.
+    stream.callback?.();
+    const chunks = readWithin(stream, client.connectionParameters?.query_timeout);
     const decoder = new StringDecoder('utf8');
     let rest = '';
     let batch: RevocationChange[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk);
+    for (let chunk = await chunks.next(); !chunk.done; chunk = await chunks.next()) {
+      const text = rest + decoder.write(chunk.value);
       let at = 0;
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', at)) {
         batch.push(parseCopyLine(text, at, end));
@@ -64,7 +74,29 @@ export async function* copyChanges(
     finished = true;
   } finally {
     client.removeListener('error', onError);
+    if (!finished) stream?.destroy();
     release(finished ? undefined : (lost ?? new Error('snapshot abandoned during COPY')));
+  }
+}
+
+/** The stream's chunks; waiting longer than `timeoutMs` for the next one destroys it with an error. */
+async function* readWithin(stream: Readable, timeoutMs?: number): AsyncGenerator<Buffer> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const timer = timeoutMs
+      ? setTimeout(
+          () => stream.destroy(new Error(`COPY read timeout: no data for ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+      : undefined;
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } finally {
+      clearTimeout(timer);
+    }
+    if (next.done) return;
+    yield next.value;
   }
 }
 

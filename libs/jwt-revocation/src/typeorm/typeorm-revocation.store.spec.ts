@@ -8,6 +8,7 @@ import {
   sessionFixture,
   snapshotChanges,
 } from '../storage/revocation-store.contract';
+import { copyChanges } from './postgres-copy.reader';
 import { RevocationChangeEntity } from './revocation.entities';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
 
@@ -155,6 +156,45 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
           })(),
         ).rejects.toThrow();
         expect(await snapshotChanges(await store.loadSnapshot(now))).toHaveLength(300_000);
+        await ds.destroy();
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
+  (kind === 'postgres' ? it : it.skip)(
+    "bounds each wait for data by the pool's query_timeout, not the whole snapshot",
+    async () => {
+      const db = await createTestDatabase(kind);
+      try {
+        const now = Date.now();
+        const seeding = await openRevocationDataSource(db);
+        await seeding.query(
+          `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
+           SELECT 'jti', 'slow-' || i, 0, $1, $2 FROM generate_series(1, 200000) i`,
+          [now + 60_000, now],
+        );
+        await seeding.destroy();
+        const ds = await openRevocationDataSource(db, { extra: { query_timeout: 300 } });
+        // A consumer slower than the timeout in all: about 100 batches at 5 ms each.
+        let read = 0;
+        for await (const batch of (await new TypeOrmRevocationStore(ds).loadSnapshot(now))
+          .changes) {
+          read += batch.length;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(read).toBe(200_000);
+        // Nothing of the COPY may fire later (pg's own timer for it used to, and crashed).
+        await new Promise((r) => setTimeout(r, 400));
+
+        const stalled = copyChanges(
+          ds,
+          `SELECT 1::bigint, 'jti', 'late', 1::bigint FROM pg_sleep(1)`,
+          10,
+        );
+        await expect(stalled.next()).rejects.toThrow(/COPY read timeout/);
+        expect(await ds.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
         await ds.destroy();
       } finally {
         await db.drop();
