@@ -53,12 +53,11 @@ export async function* copyChanges(
     // pg arms query_timeout for the whole query and disarms it only through this callback, which
     // pg-copy-streams never calls: left armed, it fails a long COPY mid-stream, or fires after it.
     stream.callback?.();
-    const chunks = readWithin(stream, client.connectionParameters?.query_timeout);
     const decoder = new StringDecoder('utf8');
     let rest = '';
     let batch: RevocationChange[] = [];
-    for (let chunk = await chunks.next(); !chunk.done; chunk = await chunks.next()) {
-      const text = rest + decoder.write(chunk.value);
+    for await (const chunk of readWithin(stream, client.connectionParameters?.query_timeout)) {
+      const text = rest + decoder.write(chunk);
       let at = 0;
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', at)) {
         batch.push(parseCopyLine(text, at, end));

@@ -8,11 +8,14 @@ import {
   sessionFixture,
   snapshotChanges,
 } from '../storage/revocation-store.contract';
+import type { DataSource } from 'typeorm';
 import { copyChanges } from './postgres-copy.reader';
 import { RevocationChangeEntity } from './revocation.entities';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
 
 describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
+  const postgresOnly = kind === 'postgres' ? it : it.skip;
+
   describe('contract', () => {
     revocationStoreContract(async () => {
       const db = await createTestDatabase(kind);
@@ -128,18 +131,14 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 
-  (kind === 'postgres' ? it : it.skip)(
+  postgresOnly(
     'fails a snapshot whose connection is cut mid-stream, without crashing, and reads the next one whole',
     async () => {
       const db = await createTestDatabase(kind);
       try {
         const ds = await openRevocationDataSource(db, { poolSize: 1 });
         const now = Date.now();
-        await ds.query(
-          `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
-           SELECT 'jti', 'cut-' || i, 0, $1, $2 FROM generate_series(1, 300000) i`,
-          [now + 60_000, now],
-        );
+        await seedLiveJtis(ds, 300_000, now);
         const store = new TypeOrmRevocationStore(ds);
         const cut = (await store.loadSnapshot(now)).changes[Symbol.asyncIterator]();
         expect((await cut.next()).done).toBe(false);
@@ -163,18 +162,14 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     },
   );
 
-  (kind === 'postgres' ? it : it.skip)(
+  postgresOnly(
     "bounds each wait for data by the pool's query_timeout, not the whole snapshot",
     async () => {
       const db = await createTestDatabase(kind);
       try {
         const now = Date.now();
         const seeding = await openRevocationDataSource(db);
-        await seeding.query(
-          `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
-           SELECT 'jti', 'slow-' || i, 0, $1, $2 FROM generate_series(1, 200000) i`,
-          [now + 60_000, now],
-        );
+        await seedLiveJtis(seeding, 200_000, now);
         await seeding.destroy();
         const ds = await openRevocationDataSource(db, { extra: { query_timeout: 300 } });
         // A consumer slower than the timeout in all: about 100 batches at 5 ms each.
@@ -228,3 +223,12 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 });
+
+/** `count` revoked jtis, live for a minute after `now`, inserted by one statement (Postgres). */
+async function seedLiveJtis(ds: DataSource, count: number, now: number): Promise<void> {
+  await ds.query(
+    `INSERT INTO jwt_revocation_change (kind, target, version, expires_at, created_at)
+     SELECT 'jti', 'jti-' || i, 0, $1, $2 FROM generate_series(1, $3::int) i`,
+    [now + 60_000, now, count],
+  );
+}
