@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import type { BaseTokenClaims, RevocationChange, RevocationSnapshot } from 'nestjs-jwt-revocation';
 
 /** Shared settings of the benchmark processes. */
 export const BENCH_SECRET = 'benchmark-secret-that-is-32-bytes-long';
@@ -60,4 +63,21 @@ export function randomIds(count: number): string[] {
   const ids = new Array<string>(count);
   for (let i = 0; i < count; i++) ids[i] = bytes.toString('base64url', i * 16, i * 16 + 16);
   return ids;
+}
+
+/** What the probes use of the library's in-process cache, which is not public API. */
+export interface ProbedCache {
+  load(snapshot: RevocationSnapshot): Promise<void>;
+  apply(change: RevocationChange): void;
+  check(claims: BaseTokenClaims, now: number): string | undefined;
+  readonly size: { tokens: number; sessions: number; users: number; openSessions: number };
+}
+
+/** A new cache from the library's build (`npm run build:lib`), reached by path since the package does not export it. */
+export function newRevocationCache(allowlist = false): ProbedCache {
+  const load = createRequire(__filename);
+  const { RevocationCache } = load(
+    resolve(__dirname, '../../libs/jwt-revocation/dist/revocation/revocation.cache.js'),
+  ) as { RevocationCache: new (allowlist: boolean) => ProbedCache };
+  return new RevocationCache(allowlist);
 }

@@ -1,5 +1,5 @@
-import { BaseTokenClaims, RevocationCache, RevocationChange } from 'nestjs-jwt-revocation';
-import { LOADED, percentile, randomIds } from './bench.shared';
+import type { BaseTokenClaims, RevocationChange } from 'nestjs-jwt-revocation';
+import { LOADED, newRevocationCache, percentile, randomIds } from './bench.shared';
 
 /**
  * The revocation check alone, per call, with the benchmark's state loaded (1M jtis, 100k sessions,
@@ -7,7 +7,7 @@ import { LOADED, percentile, randomIds } from './bench.shared';
  */
 async function main() {
   const far = Date.now() + 86_400_000;
-  const cache = new RevocationCache(false);
+  const cache = newRevocationCache();
   await cache.load({
     changes: batches([
       ...randomIds(LOADED.jtis).map((target) => ({

@@ -1,5 +1,4 @@
-import { RevocationCache } from 'nestjs-jwt-revocation';
-import { randomIds } from './bench.shared';
+import { newRevocationCache, randomIds } from './bench.shared';
 
 /** Heap and off-heap memory of the cache holding 1M revoked jtis, after GC. Run with --expose-gc. */
 function main() {
@@ -9,7 +8,7 @@ function main() {
   gc();
   gc();
   const before = process.memoryUsage();
-  const cache = new RevocationCache(false);
+  const cache = newRevocationCache();
   const expiresAt = Date.now() + 3_600_000;
   for (const target of targets) cache.apply({ seq: 0, kind: 'jti', target, version: 0, expiresAt });
   gc();

@@ -8,13 +8,13 @@ import {
   Clock,
   CurrentClaims,
   JwtRevocationModule,
-  ManualClock,
   MemoryRevocationStore,
   Public,
   RevocationService,
   RevocationSync,
   SessionService,
 } from 'nestjs-jwt-revocation';
+import { ManualClock } from 'nestjs-jwt-revocation/testing';
 
 const SECRET = 'e2e-secret-that-is-at-least-32-bytes';
 

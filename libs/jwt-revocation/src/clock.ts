@@ -10,7 +10,10 @@ export class SystemClock extends Clock {
   }
 }
 
-/** A clock that only moves when told to: for tests. */
+/**
+ * A clock that only moves when told to, for tests: replace the `Clock` provider with it
+ * (`.overrideProvider(Clock).useValue(new ManualClock())`) and move time past expiries and timeouts.
+ */
 export class ManualClock extends Clock {
   constructor(private current = Date.now()) {
     super();
@@ -25,6 +28,7 @@ export class ManualClock extends Clock {
     this.current += ms;
   }
 
+  /** Sets the time (ms since the epoch). */
   set(ms: number): void {
     this.current = ms;
   }

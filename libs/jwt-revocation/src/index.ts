@@ -1,9 +1,10 @@
+import type { ASYNC_OPTIONS_TYPE } from './jwt-revocation.module-definition';
+
 export { JwtRevocationModule } from './jwt-revocation.module';
-export {
-  ASYNC_OPTIONS_TYPE as JwtRevocationModuleAsyncOptions,
-  JWT_REVOCATION_MODULE_OPTIONS,
-  JwtRevocationModuleExtras,
-} from './jwt-revocation.module-definition';
+export { JWT_REVOCATION_MODULE_OPTIONS } from './jwt-revocation.module-definition';
+export type { JwtRevocationModuleExtras } from './jwt-revocation.module-definition';
+/** What `JwtRevocationModule.forRootAsync()` accepts: `useFactory`/`useClass`/`useExisting`, `inject`, `imports` and the extras. */
+export type JwtRevocationModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 export type {
   FailureMode,
   JwtAlgorithm,
@@ -11,68 +12,62 @@ export type {
   JwtRevocationModuleOptions,
   RevocationMode,
 } from './jwt-revocation.options';
-export { JwtRevocationConfig } from './jwt-revocation.config';
+export { validateJwtRevocationOptions } from './jwt-revocation.config';
 export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
   InsufficientScopeException,
   InvalidTokenException,
-  InvalidTokenReason,
   MissingTokenException,
   RevocationUnavailableException,
   TokenRevokedException,
-  rejectionReason,
 } from './jwt-revocation.exceptions';
-export { Clock, ManualClock, SystemClock } from './clock';
+export type { InvalidTokenReason } from './jwt-revocation.exceptions';
+export { Clock, SystemClock } from './clock';
 export { Authorize } from './decorators/authorize.decorator';
 export { Public, IS_PUBLIC_KEY } from './decorators/public.decorator';
 export { Roles } from './decorators/roles.decorator';
 export { CurrentClaims, CLAIMS_REQUEST_KEY } from './decorators/current-claims.decorator';
-export {
-  ACCESS_TOKEN_TYPE,
+export { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.claims';
+export type {
   AccessTokenClaims,
   BaseTokenClaims,
-  REFRESH_TOKEN_TYPE,
   RefreshTokenClaims,
   TokenKind,
 } from './tokens/token.claims';
 export { TokenVerifier } from './tokens/token.verifier';
-export { TokenIssuer } from './tokens/token.issuer';
-export { KeyRing } from './tokens/key-ring';
-export {
-  RevocationContext,
-  RevocationResult,
-  RevocationService,
-} from './revocation/revocation.service';
-export { RevocationSync, RevocationSyncStatus } from './revocation/revocation-sync.service';
-export { RevocationCache, RevocationVerdict } from './revocation/revocation.cache';
-export {
+export { JwksService } from './tokens/jwks.service';
+export type { JwkSet } from './tokens/jwks.service';
+export { RevocationService } from './revocation/revocation.service';
+export type { RevocationContext, RevocationResult } from './revocation/revocation.service';
+export { RevocationSync } from './revocation/revocation-sync.service';
+export type { RevocationSyncStatus } from './revocation/revocation-sync.service';
+export type { RevocationVerdict } from './revocation/revocation.cache';
+export { RefreshTokenReusedException, SessionService } from './sessions/session.service';
+export type {
   ClientContext,
   RefreshOptions,
-  RefreshTokenReusedException,
-  SessionService,
   SessionView,
   TokenPair,
 } from './sessions/session.service';
-export {
+export { InjectRevocationStore, RevocationStore } from './storage/revocation-store.interface';
+export type {
   AuditEntry,
   AuditQuery,
-  InjectRevocationStore,
   RefreshRotation,
   RevocationChange,
   RevocationCommand,
   RevocationOutcome,
   RevocationReason,
   RevocationSnapshot,
-  RevocationStore,
   RevocationTarget,
   SessionRecord,
   SnapshotOptions,
 } from './storage/revocation-store.interface';
 export { MemoryRevocationStore } from './storage/memory-revocation.store';
-export {
+export { JwtRevocationEvents } from './events/jwt-revocation.events';
+export type {
   AccountEvent,
-  JwtRevocationEvents,
   LoggedOutEvent,
   PasswordChangedEvent,
   RolesChangedEvent,
@@ -81,10 +76,14 @@ export {
   TokenRevokedEvent,
 } from './events/jwt-revocation.events';
 export {
-  RevocationMessage,
+  InjectRevocationTransport,
   RevocationTransport,
-  RevocationTransportHandlers,
   parseRevocationMessage,
 } from './sync/revocation-transport.interface';
-export { RevocationMetrics, RevocationMetricsListener } from './metrics/revocation.metrics';
+export type {
+  RevocationMessage,
+  RevocationTransportHandlers,
+} from './sync/revocation-transport.interface';
+export { RevocationMetrics } from './metrics/revocation.metrics';
+export type { RevocationMetricsListener } from './metrics/revocation.metrics';
 export { extractBearerToken } from './tokens/bearer-token';

@@ -1,12 +1,11 @@
 import { KeyRing } from './tokens/key-ring';
-import type { RevocationTransport } from './sync/revocation-transport.interface';
 import type {
   FailureMode,
   JwtRevocationModuleOptions,
   RevocationMode,
 } from './jwt-revocation.options';
 
-/** Options with every default applied and every value checked, built once at startup. Times in ms. */
+/** Options with every default applied and every value checked, built once at startup. Times in ms. Internal. */
 export class JwtRevocationConfig {
   readonly keys: KeyRing;
   readonly issuer?: string;
@@ -23,7 +22,6 @@ export class JwtRevocationConfig {
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly purgeIntervalMs: number;
-  readonly transport?: RevocationTransport;
 
   constructor(options: JwtRevocationModuleOptions) {
     if (options.secret !== undefined && options.keys !== undefined) {
@@ -57,7 +55,6 @@ export class JwtRevocationConfig {
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
-    this.transport = options.transport;
     if (
       this.pollIntervalMs > 0 &&
       this.maxStalenessMs > 0 &&
@@ -103,4 +100,13 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: T[], fal
     throw new Error(`jwt-revocation: ${name} must be one of ${allowed.join(', ')}.`);
   }
   return value as T;
+}
+
+/**
+ * Checks module options the way `JwtRevocationModule` does at startup, and throws the same errors
+ * (e.g. a secret shorter than 32 bytes, `maxStaleness` not longer than `pollInterval`). Use it to
+ * validate configuration before booting, for instance in a config loader.
+ */
+export function validateJwtRevocationOptions(options: JwtRevocationModuleOptions): void {
+  new JwtRevocationConfig(options);
 }

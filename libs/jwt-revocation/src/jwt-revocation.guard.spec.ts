@@ -12,7 +12,7 @@ import {
 import { setup } from '../test/setup';
 import type { RevocationStore } from './storage/revocation-store.interface';
 import { MemoryRevocationStore } from './storage/memory-revocation.store';
-import { sessionFixture } from './storage/revocation-store.contract';
+import { sessionFixture } from './testing/revocation-store.contract';
 
 @Authorize('staff', 'admin')
 @Controller()

@@ -7,13 +7,15 @@ import {
   clockProvider,
   configProvider,
   storeProvider,
+  transportProvider,
 } from './jwt-revocation.providers';
 import { RevocationService } from './revocation/revocation.service';
 import { RevocationSync } from './revocation/revocation-sync.service';
 import { SessionService } from './sessions/session.service';
 import { TokenIssuer } from './tokens/token.issuer';
 import { TokenVerifier } from './tokens/token.verifier';
-import { JwtRevocationConfig } from './jwt-revocation.config';
+import { JwksService } from './tokens/jwks.service';
+import { RevocationTransport } from './sync/revocation-transport.interface';
 import { RevocationStore } from './storage/revocation-store.interface';
 import { Clock } from './clock';
 import { RevocationMetrics } from './metrics/revocation.metrics';
@@ -26,10 +28,12 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
   providers: [
     configProvider,
     storeProvider,
+    transportProvider,
     cacheProvider,
     clockProvider,
     TokenVerifier,
     TokenIssuer,
+    JwksService,
     RevocationSync,
     RevocationService,
     SessionService,
@@ -38,11 +42,11 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationMetrics,
   ],
   exports: [
-    JwtRevocationConfig,
     RevocationStore,
+    RevocationTransport,
     Clock,
     TokenVerifier,
-    TokenIssuer,
+    JwksService,
     RevocationSync,
     RevocationService,
     SessionService,

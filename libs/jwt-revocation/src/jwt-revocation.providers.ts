@@ -6,6 +6,7 @@ import type { JwtRevocationModuleOptions } from './jwt-revocation.options';
 import { RevocationCache } from './revocation/revocation.cache';
 import { MemoryRevocationStore } from './storage/memory-revocation.store';
 import { RevocationStore } from './storage/revocation-store.interface';
+import { RevocationTransport } from './sync/revocation-transport.interface';
 
 export const configProvider: Provider = {
   provide: JwtRevocationConfig,
@@ -24,6 +25,13 @@ export const cacheProvider: Provider = {
   provide: RevocationCache,
   useFactory: (config: JwtRevocationConfig) => new RevocationCache(config.mode === 'allowlist'),
   inject: [JwtRevocationConfig],
+};
+
+/** The configured transport, or `null`: polling alone. */
+export const transportProvider: Provider = {
+  provide: RevocationTransport,
+  useFactory: (options: JwtRevocationModuleOptions) => options.transport ?? null,
+  inject: [JWT_REVOCATION_MODULE_OPTIONS],
 };
 
 export const clockProvider: Provider = { provide: Clock, useClass: SystemClock };

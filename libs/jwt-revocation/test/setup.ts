@@ -4,14 +4,14 @@ import {
   Clock,
   JwtRevocationModule,
   JwtRevocationModuleOptions,
-  ManualClock,
   RevocationService,
   RevocationSync,
   SessionService,
-  TokenIssuer,
   TokenVerifier,
   JwtRevocationGuard,
 } from '../src';
+import { ManualClock } from '../src/testing';
+import { TokenIssuer } from '../src/tokens/token.issuer';
 
 export const SECRET = 'test-secret-that-is-long-enough-32b';
 

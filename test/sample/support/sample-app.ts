@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Clock, ManualClock, RevocationSync } from 'nestjs-jwt-revocation';
+import { Clock, RevocationSync } from 'nestjs-jwt-revocation';
+import { ManualClock } from 'nestjs-jwt-revocation/testing';
 import {
   HttpAdapterKind,
   loadSampleConfig,

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isEmail } from 'class-validator';
-import { JwtRevocationConfig, JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
+import { validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
+import type { JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
 import { parseDuration } from './duration.parser';
 import { loadOrCreateSecret, loadPrivateKeyFile, MIN_SECRET_BYTES } from './signing-key.loader';
 
@@ -129,7 +130,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
   }
   if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
     try {
-      new JwtRevocationConfig(config.jwt);
+      validateJwtRevocationOptions(config.jwt);
     } catch (error) {
       read.problem((error as Error).message);
     }

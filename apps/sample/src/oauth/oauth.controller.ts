@@ -17,17 +17,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import {
-  AccessTokenClaims,
-  Authorize,
-  BaseTokenClaims,
-  Clock,
-  JwtRevocationConfig,
-  RevocationService,
-  RevocationStore,
-  TokenKind,
-  TokenVerifier,
-} from 'nestjs-jwt-revocation';
+import { Authorize, RevocationService, SessionService, TokenVerifier } from 'nestjs-jwt-revocation';
+import type { AccessTokenClaims, BaseTokenClaims, TokenKind } from 'nestjs-jwt-revocation';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { IntrospectionView, TokenForm } from './oauth.views';
 
@@ -41,9 +32,7 @@ export class OAuthController {
     @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
     @Inject(RevocationService) private readonly revocations: RevocationService,
     @Inject(RevocationTriggers) private readonly triggers: RevocationTriggers,
-    @Inject(RevocationStore) private readonly store: RevocationStore,
-    @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
-    @Inject(Clock) private readonly clock: Clock,
+    @Inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
   /**
@@ -123,17 +112,8 @@ export class OAuthController {
 
   /** A refresh token is live only while it is its session's current one and the session is. */
   private async currentRefreshRoles(claims: BaseTokenClaims): Promise<string[] | undefined> {
-    const session = await this.store.findSession(claims.sid);
-    const now = this.clock.now();
-    const idle = this.config.sessionIdleTimeoutMs;
-    const live =
-      session !== null &&
-      session.subject === claims.sub &&
-      session.refreshJti === claims.jti &&
-      session.revokedAt === null &&
-      session.expiresAt > now &&
-      !(idle > 0 && now - session.lastSeenAt > idle);
-    return live ? session.roles : undefined;
+    const session = await this.sessions.findActive(claims.sid, { refreshJti: claims.jti });
+    return session !== null && session.subject === claims.sub ? session.roles : undefined;
   }
 }
 

@@ -1,4 +1,2 @@
-export {
-  PostgresNotifyTransport,
-  PostgresNotifyTransportOptions,
-} from './postgres-notify.transport';
+export { PostgresNotifyTransport } from './postgres-notify.transport';
+export type { PostgresNotifyTransportOptions } from './postgres-notify.transport';

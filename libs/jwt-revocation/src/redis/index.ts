@@ -1,4 +1,2 @@
-export {
-  RedisRevocationTransport,
-  RedisRevocationTransportOptions,
-} from './redis-revocation.transport';
+export { RedisRevocationTransport } from './redis-revocation.transport';
+export type { RedisRevocationTransportOptions } from './redis-revocation.transport';

@@ -11,7 +11,11 @@ import { JwtRevocationConfig } from '../jwt-revocation.config';
 import { RevocationMetrics } from '../metrics/revocation.metrics';
 import { RevocationChange, RevocationStore } from '../storage/revocation-store.interface';
 import { SCHEDULER_REGISTRY_TOKEN, SchedulerRegistryLike } from '../sync/optional-scheduler';
-import type { RevocationMessage } from '../sync/revocation-transport.interface';
+import {
+  InjectRevocationTransport,
+  RevocationMessage,
+  RevocationTransport,
+} from '../sync/revocation-transport.interface';
 import { RevocationCache } from './revocation.cache';
 
 /** Changes re-read behind the cursor on each poll: concurrent transactions may commit out of `seq` order. */
@@ -55,6 +59,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(RevocationMetrics) private readonly metrics: RevocationMetrics,
+    @InjectRevocationTransport() private readonly transport: RevocationTransport | null,
     @Optional()
     @Inject(SCHEDULER_REGISTRY_TOKEN)
     private readonly scheduler?: SchedulerRegistryLike,
@@ -62,10 +67,13 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.store.init?.();
-    await this.config.transport?.start({
-      onMessage: (message) => this.receive(message),
-      onSubscribed: () => void this.tick(),
-    });
+    const transport = this.transport;
+    if (transport) {
+      await transport.start({
+        onMessage: (message) => this.receive(transport, message),
+        onSubscribed: () => void this.tick(),
+      });
+    }
     await this.reload().catch((error: unknown) => this.noteError('initial load', error));
     this.pollTimer = this.every(POLL_TIMER, this.config.pollIntervalMs || 1000, () => this.tick());
     if (this.config.purgeIntervalMs > 0) {
@@ -82,7 +90,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
       if (this.scheduler?.doesExist('interval', name)) this.scheduler.deleteInterval(name);
     }
     await this.polling;
-    await this.config.transport?.stop();
+    await this.transport?.stop();
   }
 
   /** Whether the cache may be relied on: loaded, and confirmed fresh within `maxStaleness`. */
@@ -97,7 +105,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   /** Applies changes this instance just made durable, and announces them to the others. */
   async publish(changes: RevocationChange[]): Promise<void> {
     for (const change of changes) this.cache.apply(change);
-    const transport = this.config.transport;
+    const transport = this.transport;
     if (!transport || changes.length === 0) return;
     try {
       await transport.publish({ v: 1, at: this.clock.now(), changes });
@@ -118,7 +126,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   }
 
   status(): RevocationSyncStatus {
-    const transport = this.config.transport;
+    const transport = this.transport;
     return {
       loaded: this.cache.isLoaded,
       trusted: this.isTrusted(),
@@ -153,12 +161,9 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private receive(message: RevocationMessage): void {
+  private receive(transport: RevocationTransport, message: RevocationMessage): void {
     for (const change of message.changes) this.cache.apply(change);
-    this.metrics.recordPropagation(
-      Math.max(0, this.clock.now() - message.at),
-      this.config.transport!.name,
-    );
+    this.metrics.recordPropagation(Math.max(0, this.clock.now() - message.at), transport.name);
   }
 
   /**

@@ -179,6 +179,25 @@ export class SessionService {
     return session ? toView(session) : null;
   }
 
+  /**
+   * The session while it may still be used: not revoked (alone, user-wide or globally), not past its
+   * absolute end, not idle. With `refreshJti`, only while that refresh token is the session's current
+   * one. `null` otherwise. Reads the store: for token introspection and account pages, not per request.
+   */
+  async findActive(
+    sessionId: string,
+    options: { refreshJti?: string } = {},
+  ): Promise<SessionView | null> {
+    const session = await this.store.findSession(sessionId);
+    if (!session) return null;
+    if (options.refreshJti !== undefined && session.refreshJti !== options.refreshJti) return null;
+    const now = this.clock.now();
+    const versions = await this.store.versions(session.subject);
+    return isSessionActive(session, versions, now) && !this.isIdle(session, now)
+      ? toView(session)
+      : null;
+  }
+
   /** Ends a session of `subject`; false when the user has no such active session. */
   async revokeOwn(
     subject: string,

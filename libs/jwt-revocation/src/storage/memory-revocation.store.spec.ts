@@ -1,5 +1,5 @@
 import { MemoryRevocationStore } from './memory-revocation.store';
-import { revocationStoreContract } from './revocation-store.contract';
+import { revocationStoreContract } from '../testing/revocation-store.contract';
 
 describe('MemoryRevocationStore', () => {
   revocationStoreContract(async () => ({

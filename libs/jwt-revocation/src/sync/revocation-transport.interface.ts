@@ -1,3 +1,4 @@
+import { Inject } from '@nestjs/common';
 import type { RevocationChange } from '../storage/revocation-store.interface';
 
 /** One broadcast of changes an instance made durable. `at` is the sender's clock (ms), for lag metrics. */
@@ -29,6 +30,13 @@ export interface RevocationTransport {
   isConnected(): boolean;
   stop(): Promise<void>;
 }
+
+/** DI token of the transport port: the `transport` option, or `null` when none is configured (polling alone). */
+export const RevocationTransport = Symbol('RevocationTransport');
+
+/** Injects the configured `RevocationTransport` (or `null`). */
+export const InjectRevocationTransport = (): ParameterDecorator & PropertyDecorator =>
+  Inject(RevocationTransport);
 
 /** Parses a message body; `undefined` for anything that is not a well-formed message. */
 export function parseRevocationMessage(body: string): RevocationMessage | undefined {

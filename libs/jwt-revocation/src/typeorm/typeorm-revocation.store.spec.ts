@@ -7,7 +7,7 @@ import {
   revocationStoreContract,
   sessionFixture,
   snapshotChanges,
-} from '../storage/revocation-store.contract';
+} from '../testing/revocation-store.contract';
 import type { DataSource } from 'typeorm';
 import { copyChanges } from './postgres-copy.reader';
 import { RevocationChangeEntity } from './revocation.entities';

@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 import type {
   RevocationChange,
   RevocationSnapshot,
@@ -5,7 +6,7 @@ import type {
   RevocationStore,
   RevocationTarget,
   SessionRecord,
-} from './revocation-store.interface';
+} from '../storage/revocation-store.interface';
 
 /** A store under test and how to dispose of it. */
 export interface StoreUnderTest {
@@ -68,7 +69,25 @@ function command(
 }
 
 /**
- * The behaviour every `RevocationStore` adapter must show. Run it with `describe.each` against each adapter.
+ * The behaviour every `RevocationStore` adapter must show: durable revocations, versions, sessions,
+ * atomic refresh rotation, the ordered change log, snapshots, audit and purge. Call it inside a
+ * `describe` of a Jest (or Jest-compatible) test file: it registers `beforeEach`/`afterEach` and
+ * `it` blocks through the test runner's globals, and imports nothing from it.
+ *
+ * `setup` runs before every test and must return an empty store; `teardown` runs after it.
+ *
+ * @example
+ * ```ts
+ * import { revocationStoreContract } from 'nestjs-jwt-revocation/testing';
+ * import { MyRevocationStore } from './my-revocation.store';
+ *
+ * describe('MyRevocationStore', () => {
+ *   revocationStoreContract(async () => {
+ *     const store = new MyRevocationStore(await freshDatabase());
+ *     return { store, teardown: () => store.close() };
+ *   });
+ * });
+ * ```
  */
 export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): void {
   let sut: StoreUnderTest;
