@@ -38,9 +38,9 @@ const databaseUrl = process.env.DATABASE_URL;
  */
 class LoadedStore extends MemoryRevocationStore {
   override async loadSnapshot(): Promise<RevocationSnapshot> {
-    const userVersions: [string, number][] = [[BENCH_USER, 1]];
-    for (let i = 1; i < LOADED.users; i++) userVersions.push([`user-${i}`, 1]);
-    return { changes: generated(), userVersions, globalVersion: 0, cursor: 0 };
+    const userVersions: [string, number, number][] = [[BENCH_USER, 1, 0]];
+    for (let i = 1; i < LOADED.users; i++) userVersions.push([`user-${i}`, 1, 0]);
+    return { changes: generated(), userVersions, globalVersion: 0, globalRevokedAt: 0, cursor: 0 };
   }
 
   override async versions(subject: string) {

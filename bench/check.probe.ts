@@ -25,11 +25,13 @@ async function main() {
         expiresAt: far,
       })),
     ]),
-    userVersions: Array.from({ length: LOADED.users }, (_, i): [string, number] => [
+    userVersions: Array.from({ length: LOADED.users }, (_, i): [string, number, number] => [
       `user-${i}`,
       1,
+      0,
     ]),
     globalVersion: 0,
+    globalRevokedAt: 0,
     cursor: 0,
   });
   const sids = randomIds(200_000);

@@ -18,8 +18,9 @@ describe('RevocationCache', () => {
     const cache = new RevocationCache(false);
     await cache.load({
       changes: batches(),
-      userVersions: [['u2', 3]],
+      userVersions: [['u2', 3, 0]],
       globalVersion: 1,
+      globalRevokedAt: 0,
       cursor: 0,
     });
     expect(cache.check(claims({ gv: 0 }), 0)).toBe('global');
@@ -32,6 +33,38 @@ describe('RevocationCache', () => {
     expect(cache.check(claims({ gv: 1, sid: 's2', jti: 'j9' }), 0)).toBe('token');
     cache.apply({ seq: 3, kind: 'user', target: 'u2', version: 2, expiresAt: 0 });
     expect(cache.userVersion('u2')).toBe(3);
+  });
+
+  it('revokes tokens without versions by the time of the latest user-wide or global revocation', async () => {
+    const cache = new RevocationCache(false);
+    await cache.load({
+      changes: batches(),
+      userVersions: [['u1', 1, 10_500]],
+      globalVersion: 0,
+      globalRevokedAt: 0,
+      cursor: 0,
+    });
+    const legacy = (sub: string, iat?: number) => ({ sub, ...(iat === undefined ? {} : { iat }) });
+    expect(cache.check(legacy('u1', 9), 0)).toBe('user');
+    // Same second as the revocation (10.5 s): revoked, conservatively.
+    expect(cache.check(legacy('u1', 10), 0)).toBe('user');
+    expect(cache.check(legacy('u1', 11), 0)).toBeUndefined();
+    expect(cache.check(legacy('u1'), 0)).toBe('user');
+    expect(cache.check(legacy('u2', 1), 0)).toBeUndefined();
+    expect(cache.check(legacy('u2'), 0)).toBeUndefined();
+    // Stamped tokens keep being judged by their versions alone.
+    expect(cache.check(claims({ iat: 1, uv: 1 }), 0)).toBeUndefined();
+
+    cache.apply({ seq: 1, kind: 'user', target: 'u1', version: 2, expiresAt: 0, at: 30_000 });
+    cache.apply({ seq: 0, kind: 'user', target: 'u1', version: 1, expiresAt: 0, at: 10_500 });
+    expect(cache.check(legacy('u1', 30), 0)).toBe('user');
+    expect(cache.check(legacy('u1', 31), 0)).toBeUndefined();
+    cache.apply({ seq: 2, kind: 'global', target: '*', version: 1, expiresAt: 0, at: 40_000 });
+    expect(cache.check(legacy('u2', 40), 0)).toBe('global');
+    expect(cache.check(legacy('u2', 41), 0)).toBeUndefined();
+    expect(cache.check(claims({ iat: 41, gv: 0 }), 0)).toBe('global');
+    cache.apply({ seq: 3, kind: 'jti', target: 'legacy-jti', version: 0, expiresAt: 60_000 });
+    expect(cache.check({ sub: 'u3', iat: 50, jti: 'legacy-jti' }, 0)).toBe('token');
   });
 
   it('never forgets an entry before its expiry, rounding up to the second', () => {
@@ -51,6 +84,7 @@ describe('RevocationCache', () => {
       ]),
       userVersions: [],
       globalVersion: 0,
+      globalRevokedAt: 0,
       cursor: 1,
     });
     expect(cache.check(claims(), 9_999)).toBeUndefined();
@@ -66,6 +100,7 @@ describe('RevocationCache', () => {
       changes: batches([{ seq: 1, kind: 'jti', target: 'old', version: 0, expiresAt: 10_000 }]),
       userVersions: [],
       globalVersion: 0,
+      globalRevokedAt: 0,
       cursor: 1,
     });
     let release!: () => void;
@@ -79,6 +114,7 @@ describe('RevocationCache', () => {
       changes: slowBatches(),
       userVersions: [],
       globalVersion: 0,
+      globalRevokedAt: 0,
       cursor: 2,
     });
     await new Promise((r) => setImmediate(r));

@@ -1,5 +1,5 @@
 import type { RevocationChange, RevocationSnapshot } from '../storage/revocation-store.interface';
-import type { BaseTokenClaims } from '../tokens/token.claims';
+import type { RevocableClaims } from '../tokens/token.claims';
 import { FingerprintMap } from './fingerprint.map';
 
 /** Which rule rejected a token. */
@@ -7,6 +7,8 @@ export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'sessi
 
 /** Expiries are kept in whole seconds, rounded up: an entry is never dropped before its token expired. */
 const toSeconds = (ms: number) => Math.ceil(ms / 1000);
+/** Revocation times are kept in whole seconds, rounded down, and compared with `iat` (also whole seconds). */
+const toWholeSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
  * The in-process view of every live revocation: what each request is checked against, with no I/O.
@@ -21,7 +23,10 @@ export class RevocationCache {
   private openSessions = new FingerprintMap();
   /** sub -> revocation version. */
   private userVersions = new FingerprintMap();
+  /** sub -> time of the latest user-wide revocation (s), for tokens that carry no versions. */
+  private userRevokedAt = new FingerprintMap();
   private globalVersion = 0;
+  private globalRevokedAt = 0;
   private loaded = false;
 
   constructor(private readonly allowlist: boolean) {}
@@ -46,8 +51,10 @@ export class RevocationCache {
   async load(snapshot: RevocationSnapshot): Promise<void> {
     const next = new RevocationCache(this.allowlist);
     next.globalVersion = snapshot.globalVersion;
-    for (const [subject, version] of snapshot.userVersions) {
+    next.globalRevokedAt = toWholeSeconds(snapshot.globalRevokedAt);
+    for (const [subject, version, revokedAt] of snapshot.userVersions) {
       if (version > 0) next.userVersions.raise(subject, version);
+      if (revokedAt > 0) next.userRevokedAt.raise(subject, toWholeSeconds(revokedAt));
     }
     for await (const batch of snapshot.changes) {
       for (const change of batch) next.apply(change);
@@ -56,7 +63,9 @@ export class RevocationCache {
     this.deniedSessions = next.deniedSessions;
     this.openSessions = next.openSessions;
     this.userVersions = next.userVersions;
+    this.userRevokedAt = next.userRevokedAt;
     this.globalVersion = next.globalVersion;
+    this.globalRevokedAt = next.globalRevokedAt;
     this.loaded = true;
   }
 
@@ -74,22 +83,35 @@ export class RevocationCache {
         break;
       case 'user':
         if (change.version > 0) this.userVersions.raise(change.target, change.version);
+        if (change.at) this.userRevokedAt.raise(change.target, toWholeSeconds(change.at));
         break;
       case 'global':
         if (change.version > this.globalVersion) this.globalVersion = change.version;
+        if (change.at) {
+          this.globalRevokedAt = Math.max(this.globalRevokedAt, toWholeSeconds(change.at));
+        }
         break;
     }
   }
 
   /** Why the token is revoked, or `undefined` when it is not. `now` in ms. */
-  check(claims: BaseTokenClaims, now: number): RevocationVerdict | undefined {
-    if (claims.gv < this.globalVersion) return 'global';
-    const userVersion = this.userVersions.get(claims.sub);
-    if (userVersion !== undefined && claims.uv < userVersion) return 'user';
-    if (this.deniedSessions.has(claims.sid)) return 'session';
-    if (this.deniedTokens.has(claims.jti)) return 'token';
+  check(claims: RevocableClaims, now: number): RevocationVerdict | undefined {
+    if (typeof claims.uv === 'number' && typeof claims.gv === 'number') {
+      if (claims.gv < this.globalVersion) return 'global';
+      const userVersion = this.userVersions.get(claims.sub);
+      if (userVersion !== undefined && claims.uv < userVersion) return 'user';
+    } else {
+      // Signed without versions (before the app adopted the library): revoked by time, to the
+      // second and conservatively: a token of the revocation's own second is revoked too.
+      const issued = typeof claims.iat === 'number' ? claims.iat : -Infinity;
+      if (this.globalRevokedAt > 0 && issued <= this.globalRevokedAt) return 'global';
+      const userRevokedAt = this.userRevokedAt.get(claims.sub);
+      if (userRevokedAt !== undefined && issued <= userRevokedAt) return 'user';
+    }
+    if (typeof claims.sid === 'string' && this.deniedSessions.has(claims.sid)) return 'session';
+    if (typeof claims.jti === 'string' && this.deniedTokens.has(claims.jti)) return 'token';
     if (this.allowlist) {
-      const until = this.openSessions.get(claims.sid);
+      const until = typeof claims.sid === 'string' ? this.openSessions.get(claims.sid) : undefined;
       if (until === undefined || until * 1000 <= now) return 'session-unknown';
     }
     return undefined;

@@ -15,7 +15,7 @@ import {
   RevocationStore,
   RevocationTarget,
 } from '../storage/revocation-store.interface';
-import type { BaseTokenClaims } from '../tokens/token.claims';
+import type { RevocableClaims } from '../tokens/token.claims';
 import { RevocationCache, RevocationVerdict } from './revocation.cache';
 import { RevocationSync } from './revocation-sync.service';
 
@@ -94,9 +94,11 @@ export class RevocationService {
 
   /**
    * Throws `TokenRevokedException` when the claims are revoked, and `RevocationUnavailableException`
-   * when revocations cannot be checked and the failure mode is `closed`. In memory: no I/O.
+   * (503) when revocations cannot be checked and the failure mode is `closed`. In memory: no I/O.
+   * Accepts the payload of any verified token: one without `jti`/`sid`/versions (signed before the
+   * app adopted the library) is revoked by a user-wide or global revocation at or after its `iat`.
    */
-  assertNotRevoked(claims: BaseTokenClaims): void {
+  assertNotRevoked(claims: RevocableClaims): void {
     if (!this.sync.isTrusted()) {
       if (this.config.failureMode === 'closed') throw new RevocationUnavailableException();
       this.sync.noteFailOpen();
@@ -106,7 +108,7 @@ export class RevocationService {
   }
 
   /** Why the claims are revoked, or `undefined`. Does not consider the failure mode. */
-  check(claims: BaseTokenClaims): RevocationVerdict | undefined {
+  check(claims: RevocableClaims): RevocationVerdict | undefined {
     return this.cache.check(claims, this.clock.now());
   }
 

@@ -15,6 +15,7 @@ import {
   isSessionActive,
   sessionDenyUntil,
   VERSION_CHANGE_RETENTION_MS,
+  withTime,
 } from './session-state';
 
 /**
@@ -27,7 +28,9 @@ export class MemoryRevocationStore implements RevocationStore {
   private changes: (RevocationChange & { createdAt: number })[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly userVersions = new Map<string, number>();
+  private readonly userRevokedAt = new Map<string, number>();
   private globalVersion = 0;
+  private globalRevokedAt = 0;
   private readonly audit: AuditEntry[] = [];
 
   async ping(): Promise<void> {}
@@ -42,8 +45,13 @@ export class MemoryRevocationStore implements RevocationStore {
     return {
       cursor: this.seq,
       changes: inBatches(live),
-      userVersions: [...this.userVersions],
+      userVersions: [...this.userVersions].map(([subject, version]) => [
+        subject,
+        version,
+        this.userRevokedAt.get(subject) ?? 0,
+      ]),
       globalVersion: this.globalVersion,
+      globalRevokedAt: this.globalRevokedAt,
     };
   }
 
@@ -80,12 +88,17 @@ export class MemoryRevocationStore implements RevocationStore {
         const count = this.countActive(command.at, (s) => s.subject === t.subject);
         const version = (this.userVersions.get(t.subject) ?? 0) + 1;
         this.userVersions.set(t.subject, version);
+        this.userRevokedAt.set(
+          t.subject,
+          Math.max(this.userRevokedAt.get(t.subject) ?? 0, command.at),
+        );
         outcome = { count, changes: [this.record(command, 'user', t.subject, version, 0)] };
         break;
       }
       case 'global': {
         const count = this.countActive(command.at, () => true);
         this.globalVersion += 1;
+        this.globalRevokedAt = Math.max(this.globalRevokedAt, command.at);
         outcome = { count, changes: [this.record(command, 'global', '*', this.globalVersion, 0)] };
         break;
       }
@@ -213,6 +226,7 @@ function isExpiring(c: RevocationChange): boolean {
   return c.kind === 'jti' || c.kind === 'session' || c.kind === 'session-open';
 }
 
-function strip(c: RevocationChange & { createdAt?: number }): RevocationChange {
-  return { seq: c.seq, kind: c.kind, target: c.target, version: c.version, expiresAt: c.expiresAt };
+function strip(c: RevocationChange & { createdAt: number }): RevocationChange {
+  const { seq, kind, target, version, expiresAt } = c;
+  return withTime({ seq, kind, target, version, expiresAt }, c.createdAt);
 }

@@ -38,7 +38,8 @@ export interface RevocationCommand {
 /**
  * One change of the revocation state, in the order the store recorded it (`seq` grows).
  * - `jti` / `session`: deny `target` until `expiresAt`.
- * - `user` / `global`: tokens whose version claim is below `version` are revoked.
+ * - `user` / `global`: tokens whose version claim is below `version` are revoked, and so are
+ *   tokens without version claims issued at or before `at`.
  * - `session-open`: a new session (`target`) that allowlist mode accepts until `expiresAt`.
  */
 export interface RevocationChange {
@@ -47,6 +48,8 @@ export interface RevocationChange {
   target: string;
   version: number;
   expiresAt: number;
+  /** `user` and `global` only: when the revocation was recorded (ms, the command's `at`). */
+  at?: number;
 }
 
 /** The result of a revocation: how many tokens or sessions it ended, and the changes to apply. */
@@ -63,8 +66,11 @@ export interface RevocationSnapshot {
    * Iterate it once.
    */
   changes: AsyncIterable<RevocationChange[]>;
-  userVersions: [subject: string, version: number][];
+  /** Every user revoked wholesale: version, and when it was last raised (ms; 0 when unknown). */
+  userVersions: [subject: string, version: number, revokedAt: number][];
   globalVersion: number;
+  /** When the global version was last raised (ms; 0 when never or unknown). */
+  globalRevokedAt: number;
   /** The highest `seq` included: polling continues from here. */
   cursor: number;
 }

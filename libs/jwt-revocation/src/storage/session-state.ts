@@ -1,4 +1,8 @@
-import type { RevocationCommand, SessionRecord } from './revocation-store.interface';
+import type {
+  RevocationChange,
+  RevocationCommand,
+  SessionRecord,
+} from './revocation-store.interface';
 
 /** Whether a stored session may still be used, given the current revocation versions. */
 export function isSessionActive(
@@ -43,3 +47,8 @@ export function auditTarget(command: RevocationCommand): string {
 
 /** Version changes stay in the change log this long, for instances polling behind. */
 export const VERSION_CHANGE_RETENTION_MS = 24 * 3600 * 1000;
+
+/** The change, with `at` set when it is a user-wide or global revocation (the only kinds that carry it). */
+export function withTime(change: RevocationChange, at: number): RevocationChange {
+  return change.kind === 'user' || change.kind === 'global' ? { ...change, at } : change;
+}

@@ -56,7 +56,17 @@ export function parseRevocationMessage(body: string): RevocationMessage | undefi
       typeof c.target === 'string' &&
       Number.isFinite(c.seq) &&
       Number.isFinite(c.version) &&
-      Number.isFinite(c.expiresAt),
+      Number.isFinite(c.expiresAt) &&
+      (c.at === undefined || Number.isFinite(c.at)),
   );
-  return valid ? (m as RevocationMessage) : undefined;
+  if (!valid) return undefined;
+  // A sender that does not stamp wholesale revocations with their time: its clock at sending
+  // is later than the revocation, so tokens without versions are revoked at least as far.
+  const at = m.at;
+  return {
+    ...(m as RevocationMessage),
+    changes: m.changes.map((c) =>
+      (c.kind === 'user' || c.kind === 'global') && c.at === undefined ? { ...c, at } : c,
+    ),
+  };
 }

@@ -108,6 +108,7 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
       changes: [],
       userVersions: [],
       globalVersion: 0,
+      globalRevokedAt: 0,
     });
     expect(await store.versions('nobody')).toEqual({ user: 0, global: 0 });
     await expect(store.ping()).resolves.toBeUndefined();
@@ -247,7 +248,7 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     );
     expect(outcome.count).toBe(1);
     expect(outcome.changes).toEqual([
-      expect.objectContaining({ kind: 'user', target: 'alice', version: 1 }),
+      expect.objectContaining({ kind: 'user', target: 'alice', version: 1, at: T0 + MINUTE }),
     ]);
     expect(await store.versions('alice')).toEqual({ user: 1, global: 0 });
     expect(await store.versions('bob')).toEqual({ user: 0, global: 0 });
@@ -261,7 +262,24 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     expect(second.count).toBe(1);
     expect(second.changes[0].version).toBe(2);
     const snapshot = await store.loadSnapshot(T0 + 2 * MINUTE);
-    expect(snapshot.userVersions).toEqual([['alice', 2]]);
+    expect(snapshot.userVersions).toEqual([['alice', 2, T0 + 2 * MINUTE]]);
+  });
+
+  it('keeps the time of the latest wholesale revocation, for tokens that carry no versions', async () => {
+    const first = await store.revoke(command({ kind: 'user', subject: 'erin' }, T0 + 2 * MINUTE));
+    // Recorded late (clocks of instances differ): the time never moves back.
+    await store.revoke(command({ kind: 'user', subject: 'erin' }, T0 + MINUTE));
+    await store.revoke(command({ kind: 'global' }, T0 + 3 * MINUTE));
+    const snapshot = await store.loadSnapshot(T0 + 3 * MINUTE);
+    expect(snapshot.userVersions).toEqual([['erin', 2, T0 + 2 * MINUTE]]);
+    expect(snapshot.globalVersion).toBe(1);
+    expect(snapshot.globalRevokedAt).toBe(T0 + 3 * MINUTE);
+    const logged = await store.changesSince(first.changes[0].seq - 1, 10);
+    expect(logged.map((c) => [c.kind, c.version, c.at])).toEqual([
+      ['user', 1, T0 + 2 * MINUTE],
+      ['user', 2, T0 + MINUTE],
+      ['global', 1, T0 + 3 * MINUTE],
+    ]);
   });
 
   it('raises the global version for the kill switch', async () => {
@@ -269,7 +287,9 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     await store.createSession(sessionFixture({ subject: 'b' }));
     const outcome = await store.revoke(command({ kind: 'global' }, T0 + MINUTE, 'compromised'));
     expect(outcome.count).toBe(2);
-    expect(outcome.changes).toEqual([expect.objectContaining({ kind: 'global', version: 1 })]);
+    expect(outcome.changes).toEqual([
+      expect.objectContaining({ kind: 'global', version: 1, at: T0 + MINUTE }),
+    ]);
     expect((await store.loadSnapshot(T0 + MINUTE)).globalVersion).toBe(1);
     expect(await store.listSessions('a', T0 + MINUTE)).toEqual([]);
     expect((await store.revoke(command({ kind: 'global' }, T0 + MINUTE))).changes[0].version).toBe(

@@ -24,6 +24,20 @@ export interface BaseTokenClaims {
   gv: number;
 }
 
+/**
+ * What a revocation check reads from a token's payload. Tokens issued by this library carry every
+ * claim; tokens signed elsewhere (e.g. by `@nestjs/jwt` before adoption) may lack `jti`, `sid` and
+ * the versions, and are then revoked by user-wide and global revocations issued at or after `iat`.
+ */
+export interface RevocableClaims {
+  sub: string;
+  iat?: number;
+  jti?: string;
+  sid?: string;
+  uv?: number;
+  gv?: number;
+}
+
 /** Verified claims of an access token, as the guard hands them to handlers. */
 export interface AccessTokenClaims extends BaseTokenClaims {
   roles: string[];

@@ -10,4 +10,5 @@ export {
   CreateJwtRevocation1764300000000,
   IndexLiveSessionsBySubject1764600000000,
   JWT_REVOCATION_MIGRATIONS,
+  RecordWholesaleRevocationTime1764900000000,
 } from './migrations';

@@ -116,6 +116,10 @@ export class RevocationVersionEntity {
 
   @Column({ type: 'integer' })
   version: number;
+
+  /** When the version was last raised (ms): tokens without version claims issued by then are revoked. */
+  @Column({ name: 'revoked_at', type: 'bigint', default: 0, transformer: bigintAsNumber })
+  revokedAt: number;
 }
 
 /** The audit trail of revocations. Never purged. */

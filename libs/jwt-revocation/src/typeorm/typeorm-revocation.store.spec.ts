@@ -63,7 +63,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       expect(
         (await snapshotChanges(snapshot)).filter((c) => c.kind === 'session').map((c) => c.target),
       ).toEqual([session.id]);
-      expect(snapshot.userVersions).toEqual([['someone', 1]]);
+      expect(snapshot.userVersions).toEqual([['someone', 1, now]]);
       await second.destroy();
     } finally {
       await db.drop();
@@ -201,22 +201,28 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     const db = await createTestDatabase(kind);
     try {
       const ds = await openRevocationDataSource(db);
+      const at = Date.now();
       await new TypeOrmRevocationStore(ds).revoke({
         target: { kind: 'user', subject: 'kept' },
         reason: 'admin',
-        at: Date.now(),
+        at,
         tokenLifetimeMs: 1000,
         sessionLifetimeMs: 1000,
       });
       expect(await ds.showMigrations()).toBe(false);
       expect(await ds.runMigrations()).toEqual([]);
       await ds.undoLastMigration();
+      await ds.undoLastMigration();
       expect(await ds.showMigrations()).toBe(true);
       await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
       expect((await ds.runMigrations()).map((m) => m.name)).toEqual([
         'IndexLiveSessionsBySubject1764600000000',
+        'RecordWholesaleRevocationTime1764900000000',
       ]);
-      expect(await new TypeOrmRevocationStore(ds).versions('kept')).toEqual({ user: 1, global: 0 });
+      const store = new TypeOrmRevocationStore(ds);
+      expect(await store.versions('kept')).toEqual({ user: 1, global: 0 });
+      // The time of the revocation, read back from the change log by the migration.
+      expect((await store.loadSnapshot(at)).userVersions).toEqual([['kept', 1, at]]);
       await ds.destroy();
     } finally {
       await db.drop();

@@ -13,6 +13,7 @@ import type {
 } from '../storage/revocation-store.interface';
 import {
   auditTarget,
+  withTime,
   isSessionActive,
   sessionDenyUntil,
   VERSION_CHANGE_RETENTION_MS,
@@ -55,11 +56,15 @@ export class TypeOrmRevocationStore implements RevocationStore {
     const kinds: ExpiringKind[] =
       options.openSessions === false ? ['jti', 'session'] : ['jti', 'session', 'session-open'];
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
+    const global = versions.find((v) => v.scope === 'global');
     return {
       cursor,
       changes: this.liveChanges(kinds, Math.floor(now)),
-      userVersions: versions.filter((v) => v.scope === 'user').map((v) => [v.subject, v.version]),
-      globalVersion: versions.find((v) => v.scope === 'global')?.version ?? 0,
+      userVersions: versions
+        .filter((v) => v.scope === 'user')
+        .map((v) => [v.subject, v.version, v.revokedAt]),
+      globalVersion: global?.version ?? 0,
+      globalRevokedAt: global?.revokedAt ?? 0,
     };
   }
 
@@ -245,7 +250,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
       }
       case 'user': {
         const count = await this.countActive(em, command.at, t.subject);
-        const version = await this.bumpVersion(em, 'user', t.subject);
+        const version = await this.bumpVersion(em, 'user', t.subject, command.at);
         return {
           count,
           changes: [await this.appendChange(em, 'user', t.subject, version, 0, command.at)],
@@ -253,7 +258,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
       }
       case 'global': {
         const count = await this.countActive(em, command.at);
-        const version = await this.bumpVersion(em, 'global', '*');
+        const version = await this.bumpVersion(em, 'global', '*', command.at);
         return {
           count,
           changes: [await this.appendChange(em, 'global', '*', version, 0, command.at)],
@@ -321,17 +326,20 @@ export class TypeOrmRevocationStore implements RevocationStore {
     em: EntityManager,
     scope: 'user' | 'global',
     subject: string,
+    at: number,
   ): Promise<number> {
     const table = this.table('jwt_revocation_version');
     const type = em.connection.options.type;
-    const [p1, p2] = this.placeholders(2);
+    const [p1, p2, p3] = this.placeholders(3);
+    // The revocation time only grows, whatever order concurrent revocations commit in.
     const increment =
       type === 'mysql' || type === 'mariadb'
-        ? 'ON DUPLICATE KEY UPDATE version = version + 1'
-        : `ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1`;
+        ? 'ON DUPLICATE KEY UPDATE version = version + 1, revoked_at = GREATEST(revoked_at, VALUES(revoked_at))'
+        : `ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1,
+            revoked_at = ${this.sqlite ? 'MAX' : 'GREATEST'}(${table}.revoked_at, excluded.revoked_at)`;
     await em.query(
-      `INSERT INTO ${table} (scope, subject, version) VALUES (${p1}, ${p2}, 1) ${increment}`,
-      [scope, subject],
+      `INSERT INTO ${table} (scope, subject, version, revoked_at) VALUES (${p1}, ${p2}, 1, ${p3}) ${increment}`,
+      [scope, subject, at],
     );
     const row = await em.getRepository(RevocationVersionEntity).findOneByOrFail({ scope, subject });
     return row.version;
@@ -366,7 +374,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
       createdAt: at,
     });
     const seq = Number(result.identifiers[0]?.seq ?? result.raw?.insertId ?? result.raw);
-    return { seq, kind, target, version, expiresAt };
+    return withTime({ seq, kind, target, version, expiresAt }, at);
   }
 
   private table(name: string): string {
@@ -408,13 +416,16 @@ function parseEntries(entries: string[]): RevocationChange[] {
 }
 
 function toChange(row: RevocationChangeEntity): RevocationChange {
-  return {
-    seq: Number(row.seq),
-    kind: row.kind as RevocationChange['kind'],
-    target: row.target,
-    version: row.version,
-    expiresAt: row.expiresAt,
-  };
+  return withTime(
+    {
+      seq: Number(row.seq),
+      kind: row.kind as RevocationChange['kind'],
+      target: row.target,
+      version: row.version,
+      expiresAt: row.expiresAt,
+    },
+    row.createdAt,
+  );
 }
 
 function toSession(row: RevocationSessionEntity): SessionRecord {
