@@ -20,8 +20,11 @@ export {
   InvalidTokenReason,
   MissingTokenException,
   RevocationUnavailableException,
+  StoreFailure,
+  StoreUnavailableException,
   TokenRevokedException,
   rejectionReason,
+  retryAfter,
 } from './jwt-revocation.exceptions';
 export { Clock, ManualClock, SystemClock } from './clock';
 export { Authorize } from './decorators/authorize.decorator';
@@ -70,6 +73,8 @@ export {
   SnapshotOptions,
 } from './storage/revocation-store.interface';
 export { MemoryRevocationStore } from './storage/memory-revocation.store';
+export { StoreLatency, StoreLatencyStatus } from './storage/bounded-revocation.store';
+export { storeFailureOf } from './storage/store-errors';
 export {
   AccountEvent,
   JwtRevocationEvents,

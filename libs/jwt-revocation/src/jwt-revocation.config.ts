@@ -23,6 +23,8 @@ export class JwtRevocationConfig {
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly purgeIntervalMs: number;
+  readonly storeTimeoutMs: number;
+  readonly slowStoreThresholdMs: number;
   readonly transport?: RevocationTransport;
 
   constructor(options: JwtRevocationModuleOptions) {
@@ -57,6 +59,8 @@ export class JwtRevocationConfig {
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
+    this.storeTimeoutMs = seconds('storeTimeout', options.storeTimeout, 5, 0.001);
+    this.slowStoreThresholdMs = seconds('slowStoreThreshold', options.slowStoreThreshold, 1, 0.001);
     this.transport = options.transport;
     if (
       this.pollIntervalMs > 0 &&

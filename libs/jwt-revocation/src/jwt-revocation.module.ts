@@ -6,8 +6,10 @@ import {
   cacheProvider,
   clockProvider,
   configProvider,
+  storeLatencyProvider,
   storeProvider,
 } from './jwt-revocation.providers';
+import { StoreLatency } from './storage/bounded-revocation.store';
 import { RevocationService } from './revocation/revocation.service';
 import { RevocationSync } from './revocation/revocation-sync.service';
 import { SessionService } from './sessions/session.service';
@@ -25,6 +27,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
 @Module({
   providers: [
     configProvider,
+    storeLatencyProvider,
     storeProvider,
     cacheProvider,
     clockProvider,
@@ -40,6 +43,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
   exports: [
     JwtRevocationConfig,
     RevocationStore,
+    StoreLatency,
     Clock,
     TokenVerifier,
     TokenIssuer,
