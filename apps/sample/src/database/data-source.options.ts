@@ -1,8 +1,17 @@
-import { DataSourceOptions } from 'typeorm';
+import { AdvancedConsoleLogger, DataSourceOptions } from 'typeorm';
 import { JWT_REVOCATION_ENTITIES, JWT_REVOCATION_MIGRATIONS } from 'nestjs-jwt-revocation/typeorm';
 import type { DatabaseConfig } from '../config/sample.config';
 import { UserEntity } from '../users/user.entity';
 import { CreateSampleUser1764500000000 } from './migrations/1764500000000-create-sample-user.migration';
+
+/**
+ * TypeORM's logger, less its slow-query warning: TypeORM prints it (with the query's parameters:
+ * ids, emails) for every MySQL query past `maxQueryExecutionTime`, which is our query timeout, so
+ * an outage would flood the log with what the 503s already say.
+ */
+class SampleTypeOrmLogger extends AdvancedConsoleLogger {
+  override logQuerySlow(): void {}
+}
 
 /**
  * TypeORM options for the app's tables and the library's, migrated at startup unless told not to
@@ -52,6 +61,7 @@ export function dataSourceOptions(
         poolSize: database.poolSize,
         connectTimeout: connectMs,
         ...(timeoutMs ? { enableQueryTimeout: true, maxQueryExecutionTime: timeoutMs } : {}),
+        logger: new SampleTypeOrmLogger(false),
       };
   }
 }
