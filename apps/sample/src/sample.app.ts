@@ -35,6 +35,9 @@ export function configureSampleApp(app: INestApplication): void {
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost)));
+  const config = app.get<SampleConfig>(SampleConfig);
+  app.useGlobalFilters(
+    new HttpErrorFilter(app.get(HttpAdapterHost), Math.max(1, Math.ceil(config.database.timeout))),
+  );
   setupOpenApi(app);
 }

@@ -20,7 +20,10 @@ export {
   InvalidTokenException,
   MissingTokenException,
   RevocationUnavailableException,
+  StoreFailure,
+  StoreUnavailableException,
   TokenRevokedException,
+  retryAfter,
 } from './jwt-revocation.exceptions';
 export type { InvalidTokenReason } from './jwt-revocation.exceptions';
 export { Clock, SystemClock } from './clock';
@@ -65,6 +68,9 @@ export type {
   SnapshotOptions,
 } from './storage/revocation-store.interface';
 export { MemoryRevocationStore } from './storage/memory-revocation.store';
+export { StoreLatency } from './storage/bounded-revocation.store';
+export type { StoreLatencyStatus } from './storage/bounded-revocation.store';
+export { storeFailureOf } from './storage/store-errors';
 export { JwtRevocationEvents } from './events/jwt-revocation.events';
 export type {
   AccountEvent,

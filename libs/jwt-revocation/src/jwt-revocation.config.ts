@@ -22,6 +22,8 @@ export class JwtRevocationConfig {
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly purgeIntervalMs: number;
+  readonly storeTimeoutMs: number;
+  readonly slowStoreThresholdMs: number;
 
   constructor(options: JwtRevocationModuleOptions) {
     if (options.secret !== undefined && options.keys !== undefined) {
@@ -55,6 +57,8 @@ export class JwtRevocationConfig {
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
+    this.storeTimeoutMs = seconds('storeTimeout', options.storeTimeout, 5, 0.001);
+    this.slowStoreThresholdMs = seconds('slowStoreThreshold', options.slowStoreThreshold, 1, 0.001);
     if (
       this.pollIntervalMs > 0 &&
       this.maxStalenessMs > 0 &&

@@ -55,10 +55,42 @@ export class InsufficientScopeException extends ForbiddenException {
   }
 }
 
-/** Revocations cannot be checked (store unreachable, cache not loaded or stale): 503. */
+/**
+ * Revocations cannot be checked (store unreachable, cache not loaded or stale): 503, to be answered
+ * with `Retry-After: retryAfterSeconds` (see `retryAfter()`).
+ */
 export class RevocationUnavailableException extends ServiceUnavailableException {
-  constructor(detail = 'Revocation state is unavailable') {
-    super({ statusCode: 503, error: 'Service Unavailable', message: detail });
+  constructor(
+    detail = 'Revocation state is unavailable',
+    readonly retryAfterSeconds = 1,
+    options: { cause?: unknown } = {},
+  ) {
+    super({ statusCode: 503, error: 'Service Unavailable', message: detail }, options);
+  }
+}
+
+/** Why a store call failed without an answer: it exceeded `storeTimeout`, or the store could not be reached or was busy. */
+export type StoreFailure = 'timeout' | 'unreachable';
+
+/**
+ * A store call did not complete: it exceeded `storeTimeout`, the pool had no free connection in
+ * time, or the database could not be reached. 503 with `Retry-After`. The operation may still have
+ * been applied (a commit whose answer was lost): it is never reported as done, and retrying it is
+ * safe because revocations are idempotent. The driver error is kept as `cause`, never in the body.
+ */
+export class StoreUnavailableException extends RevocationUnavailableException {
+  constructor(
+    readonly failure: StoreFailure,
+    retryAfterSeconds: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      failure === 'timeout'
+        ? 'The revocation store did not answer in time; retry later'
+        : 'The revocation store is unavailable; retry later',
+      retryAfterSeconds,
+      options,
+    );
   }
 }
 
@@ -75,6 +107,14 @@ export function bearerChallenge(exception: unknown, realm?: string): string | un
   return undefined;
 }
 
+/** The RFC 9110 `Retry-After` value (seconds) for an exception that asks the client to come back later, if any. */
+export function retryAfter(exception: unknown): string | undefined {
+  if (exception instanceof RevocationUnavailableException) {
+    return String(Math.max(1, Math.ceil(exception.retryAfterSeconds)));
+  }
+  return undefined;
+}
+
 /** A short label of why a request was refused, for metrics and logs. */
 export function rejectionReason(error: unknown): string {
   if (error instanceof TokenRevokedException)
@@ -82,6 +122,7 @@ export function rejectionReason(error: unknown): string {
   if (error instanceof InvalidTokenException) return error.reason;
   if (error instanceof MissingTokenException) return 'missing';
   if (error instanceof InsufficientScopeException) return 'insufficient_scope';
+  if (error instanceof StoreUnavailableException) return `store_${error.failure}`;
   if (error instanceof RevocationUnavailableException) return 'unavailable';
   return 'error';
 }

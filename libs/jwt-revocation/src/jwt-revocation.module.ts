@@ -6,9 +6,11 @@ import {
   cacheProvider,
   clockProvider,
   configProvider,
+  storeLatencyProvider,
   storeProvider,
   transportProvider,
 } from './jwt-revocation.providers';
+import { StoreLatency } from './storage/bounded-revocation.store';
 import { RevocationService } from './revocation/revocation.service';
 import { RevocationSync } from './revocation/revocation-sync.service';
 import { SessionService } from './sessions/session.service';
@@ -27,6 +29,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
 @Module({
   providers: [
     configProvider,
+    storeLatencyProvider,
     storeProvider,
     transportProvider,
     cacheProvider,
@@ -44,6 +47,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
   exports: [
     RevocationStore,
     RevocationTransport,
+    StoreLatency,
     Clock,
     TokenVerifier,
     JwksService,

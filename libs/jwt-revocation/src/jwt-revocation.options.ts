@@ -78,4 +78,13 @@ export interface JwtRevocationModuleOptions {
   maxStaleness?: number;
   /** How often expired revocations and sessions are purged. Default 3600. `0` disables. */
   purgeInterval?: number;
+  /**
+   * Deadline of each store call made while a client waits (revocations, logins, refresh-token
+   * rotation, logout, session lists, the audit trail, polling). A call that has not answered by then
+   * fails with `StoreUnavailableException` (503 + `Retry-After`). Keep the pool's own timeouts
+   * (connection acquire, statement) at or below it. Default 5.
+   */
+  storeTimeout?: number;
+  /** Health reports the store `degraded` while its calls take longer than this. Default 1. */
+  slowStoreThreshold?: number;
 }

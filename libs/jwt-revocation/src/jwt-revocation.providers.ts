@@ -4,6 +4,7 @@ import { JwtRevocationConfig } from './jwt-revocation.config';
 import { JWT_REVOCATION_MODULE_OPTIONS } from './jwt-revocation.module-definition';
 import type { JwtRevocationModuleOptions } from './jwt-revocation.options';
 import { RevocationCache } from './revocation/revocation.cache';
+import { BoundedRevocationStore, StoreLatency } from './storage/bounded-revocation.store';
 import { MemoryRevocationStore } from './storage/memory-revocation.store';
 import { RevocationStore } from './storage/revocation-store.interface';
 import { RevocationTransport } from './sync/revocation-transport.interface';
@@ -14,11 +15,26 @@ export const configProvider: Provider = {
   inject: [JWT_REVOCATION_MODULE_OPTIONS],
 };
 
-/** The configured store, or an in-memory one. */
+export const storeLatencyProvider: Provider = {
+  provide: StoreLatency,
+  useFactory: (config: JwtRevocationConfig) => new StoreLatency(config.slowStoreThresholdMs),
+  inject: [JwtRevocationConfig],
+};
+
+/** The configured store (or an in-memory one), each call bounded by `storeTimeout` and timed. */
 export const storeProvider: Provider = {
   provide: RevocationStore,
-  useFactory: (options: JwtRevocationModuleOptions) => options.store ?? new MemoryRevocationStore(),
-  inject: [JWT_REVOCATION_MODULE_OPTIONS],
+  useFactory: (
+    options: JwtRevocationModuleOptions,
+    config: JwtRevocationConfig,
+    latency: StoreLatency,
+  ) =>
+    new BoundedRevocationStore(
+      options.store ?? new MemoryRevocationStore(),
+      config.storeTimeoutMs,
+      latency,
+    ),
+  inject: [JWT_REVOCATION_MODULE_OPTIONS, JwtRevocationConfig, StoreLatency],
 };
 
 export const cacheProvider: Provider = {

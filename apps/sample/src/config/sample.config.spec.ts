@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from './duration.parser';
-import { ConfigError, DatabaseConfig, loadSampleConfig } from './sample.config';
+import { ConfigError, DatabaseLocation, loadSampleConfig } from './sample.config';
 import { GENERATED_SECRET_FILE, jwkThumbprint } from './signing-key.loader';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes';
@@ -51,7 +51,12 @@ describe('loadSampleConfig', () => {
       port: 3000,
       httpAdapter: 'fastify',
       trustProxy: false,
-      database: { type: 'sqlite', path: join(cwd, 'data', 'sample.sqlite') },
+      database: {
+        type: 'sqlite',
+        path: join(cwd, 'data', 'sample.sqlite'),
+        timeout: 5,
+        poolSize: 10,
+      },
       redis: null,
       transport: 'polling',
       migrationsRun: true,
@@ -67,6 +72,8 @@ describe('loadSampleConfig', () => {
         pollInterval: 1,
         maxStaleness: 5,
         failureMode: 'closed',
+        storeTimeout: 5,
+        slowStoreThreshold: 1,
       },
     });
     expect(statSync(join(cwd, 'data')).isDirectory()).toBe(true);
@@ -98,12 +105,20 @@ describe('loadSampleConfig', () => {
       REVOCATION_MAX_STALENESS: '3s',
       REVOCATION_FAILURE_MODE: 'open',
       MIGRATIONS_RUN: 'false',
+      DATABASE_TIMEOUT: '1500ms',
+      DATABASE_POOL_SIZE: '4',
+      DATABASE_SLOW_THRESHOLD: '250ms',
     });
     expect(config).toMatchObject({
       port: 8080,
       httpAdapter: 'express',
       trustProxy: true,
-      database: { type: 'postgres', url: 'postgres://app:pw@db.internal:5432/sample' },
+      database: {
+        type: 'postgres',
+        url: 'postgres://app:pw@db.internal:5432/sample',
+        timeout: 1.5,
+        poolSize: 4,
+      },
       redis: { url: 'redis://cache:6379', channel: 'sample:revocations' },
       transport: 'postgres',
       migrationsRun: false,
@@ -120,6 +135,8 @@ describe('loadSampleConfig', () => {
         pollInterval: 0.5,
         maxStaleness: 3,
         failureMode: 'open',
+        storeTimeout: 1.5,
+        slowStoreThreshold: 0.25,
       },
     });
     expect(config.warnings).toEqual([]);
@@ -137,10 +154,11 @@ describe('loadSampleConfig', () => {
       { type: 'mysql', url: 'mysql://root@127.0.0.1:3306/sample' },
     ],
     ['postgresql://u@h/db', { type: 'postgres', url: 'postgresql://u@h/db' }],
-  ] as [string, DatabaseConfig][])('reads DATABASE_URL %s', (url, expected) => {
+  ] as [string, DatabaseLocation][])('reads DATABASE_URL %s', (url, location) => {
     const database = load({ JWT_SECRET: SECRET, DATABASE_URL: url }).database;
-    const relative = expected.type === 'sqlite' && expected.path !== ':memory:';
-    expect(database).toEqual(relative ? { ...expected, path: join(cwd, expected.path) } : expected);
+    const relative = location.type === 'sqlite' && location.path !== ':memory:';
+    const expected = { ...location, timeout: 5, poolSize: 10 };
+    expect(database).toEqual(relative ? { ...expected, path: join(cwd, location.path) } : expected);
   });
 
   it('picks Redis as the transport when REDIS_URL is set', () => {
@@ -158,6 +176,10 @@ describe('loadSampleConfig', () => {
       { REVOCATION_POLL_INTERVAL: '10s', REVOCATION_MAX_STALENESS: '5s' },
       /maxStaleness must be longer/,
     ],
+    [{ DATABASE_TIMEOUT: '0' }, /DATABASE_TIMEOUT must be a duration/],
+    [{ DATABASE_TIMEOUT: '11m' }, /DATABASE_TIMEOUT must be a duration/],
+    [{ DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE must be a whole number/],
+    [{ DATABASE_SLOW_THRESHOLD: 'slow' }, /DATABASE_SLOW_THRESHOLD must be a duration/],
   ])('refuses %p', (env, message) => {
     expect(problemsOf({ JWT_SECRET: SECRET, ...env }).join('\n')).toMatch(message);
   });

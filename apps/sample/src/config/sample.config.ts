@@ -9,10 +9,16 @@ import { loadOrCreateSecret, loadPrivateKeyFile, MIN_SECRET_BYTES } from './sign
 export type HttpAdapterKind = 'fastify' | 'express';
 
 /** Where users and revocations are kept. A SQLite `path` of `:memory:` keeps nothing. */
-export type DatabaseConfig =
+export type DatabaseLocation =
   | { type: 'sqlite'; path: string }
   | { type: 'postgres'; url: string }
   | { type: 'mysql'; url: string };
+
+/**
+ * Where the database is, and how long anything may wait on it (seconds): for a pool connection,
+ * a new connection, a statement or a lock (`DATABASE_TIMEOUT`); `poolSize` connections at most.
+ */
+export type DatabaseConfig = DatabaseLocation & { timeout: number; poolSize: number };
 
 /** The sample app's settings, parsed and checked once at boot. Durations in seconds. */
 export interface SampleConfig {
@@ -65,7 +71,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
   const read = new EnvReader(env);
   const production = read.text('NODE_ENV') === 'production';
   const dataDir = resolve(cwd, read.text('DATA_DIR') ?? 'data');
-  const database = parseDatabaseUrl(read, cwd, dataDir);
+  const database = parseDatabase(read, cwd, dataDir);
   const accessTokenTtl = read.duration('ACCESS_TOKEN_TTL', 15 * 60, 1, DAY);
   const refreshTokenTtl = read.duration('REFRESH_TOKEN_TTL', 14 * DAY, 1, 365 * DAY);
   const jwt: SampleConfig['jwt'] = {
@@ -79,6 +85,8 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     pollInterval: read.duration('REVOCATION_POLL_INTERVAL', 1, 0, 3600),
     maxStaleness: read.duration('REVOCATION_MAX_STALENESS', 5, 0, DAY),
     failureMode: read.oneOf('REVOCATION_FAILURE_MODE', ['closed', 'open'] as const, 'closed'),
+    storeTimeout: database.timeout,
+    slowStoreThreshold: read.duration('DATABASE_SLOW_THRESHOLD', 1, 0.001, 600),
   };
   const config: SampleConfig = {
     port: read.integer('PORT', 3000, 0, 65535),
@@ -163,7 +171,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
 export function loadDatabaseConfig(env: Env = process.env, cwd = process.cwd()): DatabaseConfig {
   const read = new EnvReader(env);
   const dataDir = resolve(cwd, read.text('DATA_DIR') ?? 'data');
-  const database = parseDatabaseUrl(read, cwd, dataDir);
+  const database = parseDatabase(read, cwd, dataDir);
   read.assertValid();
   if (database.type === 'sqlite' && database.path !== ':memory:') {
     createDirectory('DATABASE_URL', dirname(database.path));
@@ -180,7 +188,15 @@ function createDirectory(setting: string, path: string): void {
   }
 }
 
-function parseDatabaseUrl(read: EnvReader, cwd: string, dataDir: string): DatabaseConfig {
+function parseDatabase(read: EnvReader, cwd: string, dataDir: string): DatabaseConfig {
+  return {
+    ...parseDatabaseUrl(read, cwd, dataDir),
+    timeout: read.duration('DATABASE_TIMEOUT', 5, 0.001, 600),
+    poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+  };
+}
+
+function parseDatabaseUrl(read: EnvReader, cwd: string, dataDir: string): DatabaseLocation {
   const raw = read.text('DATABASE_URL');
   if (raw === undefined) return { type: 'sqlite', path: join(dataDir, 'sample.sqlite') };
   if (raw.startsWith('sqlite:')) {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/commo
 import { DataSource } from 'typeorm';
 import { SampleConfig } from '../config/sample.config';
 import { dataSourceOptions } from './data-source.options';
+import { boundPoolWaits } from './pool-waits';
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -14,9 +15,11 @@ class DataSourceCloser implements OnApplicationShutdown {
 
 async function openDataSource(config: SampleConfig): Promise<DataSource> {
   try {
-    return await new DataSource(
+    const dataSource = await new DataSource(
       dataSourceOptions(config.database, config.migrationsRun),
     ).initialize();
+    boundPoolWaits(dataSource, Math.ceil(config.database.timeout * 1000));
+    return dataSource;
   } catch (error) {
     const where = config.database.type === 'sqlite' ? config.database.path : config.database.type;
     const reason = error instanceof Error ? error.message : String(error);

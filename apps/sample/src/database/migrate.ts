@@ -8,7 +8,10 @@ import { dataSourceOptions } from './data-source.options';
  */
 async function main(): Promise<void> {
   const database = loadDatabaseConfig(process.env);
-  const dataSource = await new DataSource(dataSourceOptions(database, false)).initialize();
+  // A migration may rewrite a large table: no statement deadline here.
+  const dataSource = await new DataSource(
+    dataSourceOptions({ ...database, timeout: 0 }, false),
+  ).initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     console.log(

@@ -1,29 +1,52 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { bearerChallenge } from 'nestjs-jwt-revocation';
+import {
+  bearerChallenge,
+  retryAfter,
+  storeFailureOf,
+  StoreUnavailableException,
+} from 'nestjs-jwt-revocation';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 /**
  * Turns every error into a JSON answer without internals: HTTP exceptions as they are (with their
  * `WWW-Authenticate` or `Retry-After` header), client errors raised by the body parsers of either
- * adapter as 4xx, anything else as a bare 500 that is logged.
+ * adapter as 4xx, a database that is down, saturated or too slow (the library's
+ * `StoreUnavailableException`, or a driver error from the app's own queries) as 503 with
+ * `Retry-After`, anything else as a bare 500 that is logged.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Sample');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  /** `retryAfterSeconds`: what a 503 caused by the app's own database queries advises. */
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly retryAfterSeconds = 1,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
+    const exception = this.asUnavailable(thrown) ?? thrown;
     const response = host.switchToHttp().getResponse<unknown>();
     const { status, body } = this.describe(exception);
     const challenge = bearerChallenge(exception);
     if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
-    if (exception instanceof TooManyRequestsException) {
-      adapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
-    }
+    const wait =
+      exception instanceof TooManyRequestsException
+        ? String(exception.retryAfterSeconds)
+        : retryAfter(exception);
+    if (wait !== undefined) adapter.setHeader(response, 'Retry-After', wait);
     adapter.reply(response, body, status);
+  }
+
+  /** A driver error meaning "no answer from the database", as the 503 the library would raise. */
+  private asUnavailable(exception: unknown): StoreUnavailableException | undefined {
+    if (exception instanceof HttpException || asClientError(exception)) return undefined;
+    const failure = storeFailureOf(exception);
+    if (failure === undefined) return undefined;
+    this.logger.warn(`Database unavailable (${failure}): ${(exception as Error).message}`);
+    return new StoreUnavailableException(failure, this.retryAfterSeconds, { cause: exception });
   }
 
   private describe(exception: unknown): { status: number; body: object } {
@@ -37,17 +60,6 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const clientError = asClientError(exception);
     if (clientError) return clientError;
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
-      return {
-        status: 503,
-        body: {
-          statusCode: 503,
-          error: 'Service Unavailable',
-          message: 'The database is unavailable',
-        },
-      };
-    }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
@@ -83,40 +95,3 @@ const CLIENT_ERRORS: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
 };
-
-/** Driver errors that mean "the database cannot be reached right now", not "this request is wrong". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'SQLITE_BUSY',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-]);
-
-function isDatabaseUnavailable(exception: unknown): boolean {
-  for (
-    let e = exception as
-        { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined,
-      depth = 0;
-    e && depth < 4;
-    depth++
-  ) {
-    if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
-    if (
-      typeof e.message === 'string' &&
-      /Connection terminated|connect ECONNREFUSED|Connection lost/i.test(e.message)
-    ) {
-      return true;
-    }
-    e = (e.driverError ?? e.cause) as typeof e;
-  }
-  return false;
-}

@@ -455,6 +455,54 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     expect(await store.queryAudit({ limit: 10 })).toHaveLength(2);
   });
 
+  // A revocation whose answer was lost (a timeout during commit) is reported as a failure and
+  // retried: the retry must neither fail nor count what the first attempt already ended.
+  it('takes a retried session or IP revocation as a no-op that counts nothing', async () => {
+    const a = sessionFixture({ subject: 'retry', ip: '10.9.9.9', lastIp: '10.9.9.9' });
+    const b = sessionFixture({ subject: 'retry', ip: '10.9.9.9', lastIp: '10.9.9.9' });
+    for (const s of [a, b]) await store.createSession(s);
+    const session = command({ kind: 'session', sessionId: a.id }, T0 + 1, 'logout');
+    expect((await store.revoke(session)).count).toBe(1);
+    const retried = await store.revoke({ ...session, at: T0 + 2 });
+    expect(retried.count).toBe(0);
+    expect(retried.changes.map((c) => [c.kind, c.target])).toEqual([['session', a.id]]);
+    expect((await store.findSession(a.id))?.revokedAt).toBe(T0 + 1);
+
+    const ip = command({ kind: 'ip', ip: '10.9.9.9' }, T0 + 3);
+    expect((await store.revoke(ip)).count).toBe(1);
+    expect((await store.revoke({ ...ip, at: T0 + 4 })).count).toBe(0);
+    expect((await store.queryAudit({ limit: 10 })).map((e) => [e.kind, e.count])).toEqual([
+      ['ip', 0],
+      ['ip', 1],
+      ['session', 0],
+      ['session', 1],
+    ]);
+  });
+
+  // A retried user-wide (or global) revocation raises the version a second time. That is harmless:
+  // the version only says "tokens issued before this revocation are revoked", and the retry is a
+  // fresh request to end everything issued before *it*; sessions that the first attempt ended are
+  // not counted again, and a session started after the retry is untouched.
+  it('takes a retried user-wide revocation as a second, harmless version step', async () => {
+    const before = sessionFixture({ subject: 'again' });
+    await store.createSession(before);
+    const user = command({ kind: 'user', subject: 'again' }, T0 + 1, 'password_change');
+    const first = await store.revoke(user);
+    const second = await store.revoke({ ...user, at: T0 + 2 });
+    expect([first.count, second.count]).toEqual([1, 0]);
+    expect(second.changes.map((c) => [c.kind, c.version])).toEqual([['user', 2]]);
+    const versions = await store.versions('again');
+    expect(versions.user).toBe(2);
+    const after = sessionFixture({ subject: 'again', createdAt: T0 + 3, userVersion: 2 });
+    await store.createSession(after);
+    expect((await store.listSessions('again', T0 + 3)).map((s) => s.id)).toEqual([after.id]);
+
+    const global = command({ kind: 'global' }, T0 + 4);
+    expect((await store.revoke(global)).count).toBeGreaterThan(0);
+    expect((await store.revoke({ ...global, at: T0 + 5 })).count).toBe(0);
+    expect((await store.versions('again')).global).toBe(2);
+  });
+
   it('survives concurrent revocations of many kinds without losing any', async () => {
     const sessions = Array.from({ length: 6 }, (_, i) => sessionFixture({ subject: `c${i % 2}` }));
     for (const s of sessions) await store.createSession(s);
