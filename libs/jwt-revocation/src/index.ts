@@ -5,6 +5,7 @@ export {
   JwtRevocationModuleExtras,
 } from './jwt-revocation.module-definition';
 export type {
+  ErrorDetail,
   FailureMode,
   JwtAlgorithm,
   JwtAsymmetricKey,

@@ -15,6 +15,7 @@ export type InvalidTokenReason =
   | 'expired'
   | 'not_yet_valid'
   | 'issued_in_future'
+  | 'lifetime_exceeded'
   | 'missing_claim'
   | 'wrong_issuer'
   | 'wrong_audience'
