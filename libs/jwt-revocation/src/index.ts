@@ -17,6 +17,7 @@ export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
   InsufficientScopeException,
+  InvalidRequestException,
   InvalidTokenException,
   InvalidTokenReason,
   MissingTokenException,
@@ -88,4 +89,4 @@ export {
   parseRevocationMessage,
 } from './sync/revocation-transport.interface';
 export { RevocationMetrics, RevocationMetricsListener } from './metrics/revocation.metrics';
-export { extractBearerToken } from './tokens/bearer-token';
+export { extractBearerToken, extractRequestBearerToken } from './tokens/bearer-token';

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ForbiddenException,
   ServiceUnavailableException,
   UnauthorizedException,
@@ -25,6 +26,16 @@ export type InvalidTokenReason =
 export class MissingTokenException extends UnauthorizedException {
   constructor() {
     super({ statusCode: 401, error: 'Unauthorized', message: 'Bearer token required' });
+  }
+}
+
+/**
+ * The request carries no single well-formed bearer credential (several `Authorization` headers,
+ * `Bearer` with no token): 400 `invalid_request` (RFC 6750 §3.1).
+ */
+export class InvalidRequestException extends BadRequestException {
+  constructor(description: string) {
+    super({ statusCode: 400, error: 'invalid_request', message: description });
   }
 }
 
@@ -70,6 +81,9 @@ export function bearerChallenge(exception: unknown, realm?: string): string | un
   if (exception instanceof InvalidTokenException) {
     return `${prefix}${sep}error="invalid_token", error_description="${exception.message}"`;
   }
+  if (exception instanceof InvalidRequestException) {
+    return `${prefix}${sep}error="invalid_request", error_description="${exception.message}"`;
+  }
   if (exception instanceof InsufficientScopeException)
     return `${prefix}${sep}error="insufficient_scope"`;
   if (exception instanceof MissingTokenException) return prefix;
@@ -82,6 +96,7 @@ export function rejectionReason(error: unknown): string {
     return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
   if (error instanceof InvalidTokenException) return error.reason;
   if (error instanceof MissingTokenException) return 'missing';
+  if (error instanceof InvalidRequestException) return 'invalid_request';
   if (error instanceof InsufficientScopeException) return 'insufficient_scope';
   if (error instanceof RevocationUnavailableException) return 'unavailable';
   return 'error';
