@@ -99,7 +99,7 @@ describe.each(sampleMatrix())('sample robustness on %s with %s', (kind, adapter)
           [`Bearer ${auth.access_token}`, `Bearer ${auth.access_token}`],
         ];
         for (const values of pairs) {
-          const res = await call(method, path).set('Authorization', values);
+          const res = await call(method, path).set('Authorization', values as unknown as string);
           expect([values[1].slice(0, 20), res.status]).toEqual([values[1].slice(0, 20), 400]);
           expect(res.body.error).toBe('invalid_request');
         }
