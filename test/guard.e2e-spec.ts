@@ -136,13 +136,26 @@ describe.each<Adapter>(['express', 'fastify'])('JwtRevocationGuard over HTTP (%s
 
     it.each([
       ['malformed', () => 'Bearer not-a-token'],
-      ['empty', () => 'Bearer '],
       ['garbage', () => `Bearer ${'\u00ff'.repeat(10)}`],
       ['oversized', () => `Bearer ${'a'.repeat(9000)}.b.c`],
     ])('answers a %s token with 401 invalid_token', async (_name, header) => {
       const res = await http().get('/me').set('Authorization', header());
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    });
+
+    it.each([
+      ['Bearer with no token', ['Bearer ']],
+      ['two Authorization headers', ['Bearer a.b.c', 'Basic dXNlcjpwYXNz']],
+    ])('answers %s with 400 invalid_request (RFC 6750 §3.1)', async (_name, values) => {
+      const pair = await sessions.issue('u1', { roles: ['user'] });
+      const headers = values.map((v) => v.replace('a.b.c', pair.accessToken));
+      const res = await http()
+        .get('/me')
+        .set('Authorization', headers as unknown as string);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
     });
 
     it('answers an expired, tampered or revoked token with 401 invalid_token', async () => {

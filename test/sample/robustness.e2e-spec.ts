@@ -74,9 +74,37 @@ describe.each(sampleMatrix())('sample robustness on %s with %s', (kind, adapter)
         expect([res.status, token.slice(0, 40)]).toEqual([401, token.slice(0, 40)]);
         expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
       }
-      const empty = await call(method, path).set('Authorization', 'Bearer');
-      expect(empty.status).toBe(401);
     });
+
+    it.each(PROTECTED)(
+      '%s %s: Bearer with no token -> 400 invalid_request (RFC 6750 §3.1)',
+      async (method, path) => {
+        for (const value of ['Bearer', 'Bearer ', 'bearer   ']) {
+          const res = await call(method, path).set('Authorization', value);
+          expect(res.status).toBe(400);
+          expect(res.body.error).toBe('invalid_request');
+          expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+        }
+      },
+    );
+
+    it.each(PROTECTED)(
+      '%s %s: two Authorization headers -> 400 invalid_request, whichever comes first',
+      async (method, path) => {
+        const auth = path.startsWith('/admin') || path.includes('introspect') ? admin : user;
+        const pairs = [
+          [`Bearer ${auth.access_token}`, 'Basic dXNlcjpwYXNz'],
+          [`Bearer ${auth.access_token}`, 'Bearer garbage'],
+          ['Bearer garbage', `Bearer ${auth.access_token}`],
+          [`Bearer ${auth.access_token}`, `Bearer ${auth.access_token}`],
+        ];
+        for (const values of pairs) {
+          const res = await call(method, path).set('Authorization', values as unknown as string);
+          expect([values[1].slice(0, 20), res.status]).toEqual([values[1].slice(0, 20), 400]);
+          expect(res.body.error).toBe('invalid_request');
+        }
+      },
+    );
 
     it('refuses expired and revoked access tokens with invalid_token', async () => {
       const { tokens } = await t.signUp();
@@ -156,6 +184,32 @@ describe.each(sampleMatrix())('sample robustness on %s with %s', (kind, adapter)
         .send('just text');
       expect(text.status).toBeGreaterThanOrEqual(400);
       expect(text.status).toBeLessThan(500);
+    });
+
+    it.each([
+      ['post', '/auth/login'],
+      ['post', '/auth/refresh'],
+      ['post', '/auth/register'],
+    ])('%s %s: deeply nested JSON -> 400, never a 5xx', async (method, path) => {
+      for (const depth of [33, 1_000, 2_000, 10_000]) {
+        for (const body of [
+          `{"email":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`,
+          `{"refresh_token":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+          `${'['.repeat(depth)}${']'.repeat(depth)}`,
+        ]) {
+          const res = await call(method, path)
+            .set('Content-Type', 'application/json')
+            .set('X-Forwarded-For', '192.0.2.201')
+            .send(body);
+          expect([depth, res.status]).toEqual([depth, 400]);
+          expect(res.body.message).toMatch(/nested deeper than 32 levels/);
+        }
+      }
+      const shallow = await call(method, path)
+        .set('Content-Type', 'application/json')
+        .send({ email: { a: { b: 1 } } });
+      expect(shallow.status).toBe(400);
+      expect(JSON.stringify(shallow.body)).not.toMatch(/nested/);
     });
 
     it.each([

@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { JsonDepthPipe } from './http/json-depth.pipe';
 import { setupOpenApi } from './http/openapi.setup';
 import { SampleModule } from './sample.module';
 
@@ -33,6 +34,7 @@ export async function createSampleApp(config: SampleConfig): Promise<INestApplic
 /** Validation, error mapping and OpenAPI: everything `SampleModule` needs from the app itself. */
 export function configureSampleApp(app: INestApplication): void {
   app.useGlobalPipes(
+    new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
   const config = app.get<SampleConfig>(SampleConfig);

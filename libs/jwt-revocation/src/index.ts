@@ -6,6 +6,7 @@ export type { JwtRevocationModuleExtras } from './jwt-revocation.module-definiti
 /** What `JwtRevocationModule.forRootAsync()` accepts: `useFactory`/`useClass`/`useExisting`, `inject`, `imports` and the extras. */
 export type JwtRevocationModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 export type {
+  ErrorDetail,
   FailureMode,
   JwtAlgorithm,
   JwtAsymmetricKey,
@@ -17,6 +18,7 @@ export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
   InsufficientScopeException,
+  InvalidRequestException,
   InvalidTokenException,
   MissingTokenException,
   RevocationUnavailableException,
@@ -92,4 +94,4 @@ export type {
 } from './sync/revocation-transport.interface';
 export { RevocationMetrics } from './metrics/revocation.metrics';
 export type { RevocationMetricsListener } from './metrics/revocation.metrics';
-export { extractBearerToken } from './tokens/bearer-token';
+export { extractBearerToken, extractRequestBearerToken } from './tokens/bearer-token';

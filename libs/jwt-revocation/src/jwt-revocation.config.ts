@@ -1,5 +1,6 @@
 import { KeyRing } from './tokens/key-ring';
 import type {
+  ErrorDetail,
   FailureMode,
   JwtRevocationModuleOptions,
   RevocationMode,
@@ -19,6 +20,7 @@ export class JwtRevocationConfig {
   readonly failureMode: FailureMode;
   readonly refreshReuseGraceMs: number;
   readonly maxTokenLength: number;
+  readonly errorDetail: ErrorDetail;
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
   readonly purgeIntervalMs: number;
@@ -53,6 +55,12 @@ export class JwtRevocationConfig {
     this.mode = oneOf('mode', options.mode, ['denylist', 'allowlist'], 'denylist');
     this.failureMode = oneOf('failureMode', options.failureMode, ['closed', 'open'], 'closed');
     this.refreshReuseGraceMs = seconds('refreshReuseGrace', options.refreshReuseGrace, 5, 0);
+    this.errorDetail = oneOf(
+      'errorDetail',
+      options.errorDetail,
+      ['actionable', 'verbose'],
+      'actionable',
+    );
     this.maxTokenLength = integer('maxTokenLength', options.maxTokenLength, 8192, 256);
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ForbiddenException,
   ServiceUnavailableException,
   UnauthorizedException,
@@ -15,6 +16,7 @@ export type InvalidTokenReason =
   | 'expired'
   | 'not_yet_valid'
   | 'issued_in_future'
+  | 'lifetime_exceeded'
   | 'missing_claim'
   | 'wrong_issuer'
   | 'wrong_audience'
@@ -24,6 +26,16 @@ export type InvalidTokenReason =
 export class MissingTokenException extends UnauthorizedException {
   constructor() {
     super({ statusCode: 401, error: 'Unauthorized', message: 'Bearer token required' });
+  }
+}
+
+/**
+ * The request carries no single well-formed bearer credential (several `Authorization` headers,
+ * `Bearer` with no token): 400 `invalid_request` (RFC 6750 §3.1).
+ */
+export class InvalidRequestException extends BadRequestException {
+  constructor(description: string) {
+    super({ statusCode: 400, error: 'invalid_request', message: description });
   }
 }
 
@@ -101,6 +113,9 @@ export function bearerChallenge(exception: unknown, realm?: string): string | un
   if (exception instanceof InvalidTokenException) {
     return `${prefix}${sep}error="invalid_token", error_description="${exception.message}"`;
   }
+  if (exception instanceof InvalidRequestException) {
+    return `${prefix}${sep}error="invalid_request", error_description="${exception.message}"`;
+  }
   if (exception instanceof InsufficientScopeException)
     return `${prefix}${sep}error="insufficient_scope"`;
   if (exception instanceof MissingTokenException) return prefix;
@@ -121,6 +136,7 @@ export function rejectionReason(error: unknown): string {
     return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
   if (error instanceof InvalidTokenException) return error.reason;
   if (error instanceof MissingTokenException) return 'missing';
+  if (error instanceof InvalidRequestException) return 'invalid_request';
   if (error instanceof InsufficientScopeException) return 'insufficient_scope';
   if (error instanceof StoreUnavailableException) return `store_${error.failure}`;
   if (error instanceof RevocationUnavailableException) return 'unavailable';

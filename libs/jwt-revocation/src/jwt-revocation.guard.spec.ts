@@ -4,6 +4,7 @@ import { Authorize } from './decorators/authorize.decorator';
 import { Public } from './decorators/public.decorator';
 import {
   InsufficientScopeException,
+  InvalidRequestException,
   InvalidTokenException,
   MissingTokenException,
   RevocationUnavailableException,
@@ -72,19 +73,27 @@ describe('JwtRevocationGuard', () => {
     }
   });
 
-  it.each([
-    ['Bearer'],
-    ['Bearer    '],
-    ['Bearer not.a.jwt'],
-    ['bearer abc'],
-    [['Bearer a', 'Bearer b']],
-  ])('answers a malformed token %p with invalid_token', async (auth) => {
-    ctx = await setup();
-    const result = attempt('anyone', auth);
-    expect(result.error).toBeInstanceOf(InvalidTokenException);
-    expect(result.error?.getStatus()).toBe(401);
-    expect(result.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
-  });
+  it.each([['Bearer'], ['Bearer    '], [['Bearer a', 'Bearer b']]])(
+    'answers %p with 400 invalid_request',
+    async (auth) => {
+      ctx = await setup();
+      const result = attempt('anyone', auth);
+      expect(result.error).toBeInstanceOf(InvalidRequestException);
+      expect(result.error?.getStatus()).toBe(400);
+      expect(result.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_request"/);
+    },
+  );
+
+  it.each([['Bearer not.a.jwt'], ['bearer abc'], ['Bearer a b']])(
+    'answers a malformed token %p with invalid_token',
+    async (auth) => {
+      ctx = await setup();
+      const result = attempt('anyone', auth);
+      expect(result.error).toBeInstanceOf(InvalidTokenException);
+      expect(result.error?.getStatus()).toBe(401);
+      expect(result.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    },
+  );
 
   it('requires any one of the roles, a method overriding its class', async () => {
     ctx = await setup();

@@ -11,7 +11,7 @@ import {
 import { RevocationMetrics } from './metrics/revocation.metrics';
 import { RevocationService } from './revocation/revocation.service';
 import type { AccessTokenClaims } from './tokens/token.claims';
-import { extractBearerToken } from './tokens/bearer-token';
+import { extractRequestBearerToken } from './tokens/bearer-token';
 import { TokenVerifier } from './tokens/token.verifier';
 
 type HttpRequest = { headers: Record<string, string | string[] | undefined> } & Record<
@@ -79,9 +79,9 @@ export class JwtRevocationGuard implements CanActivate {
     return context.switchToHttp().getResponse<HttpResponse>();
   }
 
-  /** The RFC 6750 bearer token of the `Authorization` header. */
+  /** The RFC 6750 bearer token of the one `Authorization` header. */
   protected extractToken(request: HttpRequest): string {
-    return extractBearerToken(request.headers.authorization);
+    return extractRequestBearerToken(request);
   }
 
   protected checkRoles(claims: AccessTokenClaims, required: string[] | undefined): void {

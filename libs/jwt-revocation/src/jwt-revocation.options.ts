@@ -20,6 +20,13 @@ export interface JwtAsymmetricKey {
 /** Where revocations and sessions are kept. */
 export type RevocationMode = 'denylist' | 'allowlist';
 
+/**
+ * How much `error_description` tells a client about a refused token. `actionable` says only what a
+ * client can act on (expired: refresh or log in again; revoked: log in again; otherwise invalid);
+ * `verbose` adds the reason (bad signature, unknown key, ...), for development.
+ */
+export type ErrorDetail = 'actionable' | 'verbose';
+
 /** What protected routes do when the revocation cache cannot be trusted (not loaded, or stale). */
 export type FailureMode = 'closed' | 'open';
 
@@ -30,7 +37,8 @@ export type FailureMode = 'closed' | 'open';
 export interface JwtRevocationModuleOptions {
   /**
    * HS256 secret: a string (its UTF-8 bytes are the key), a Buffer or a secret `KeyObject`.
-   * Refused when shorter than 32 bytes. Give either `secret` or `keys`.
+   * Refused when shorter than 32 bytes or obviously weak (few distinct bytes, a short repeated
+   * pattern, a well-known example secret). Give either `secret` or `keys`.
    */
   secret?: string | Buffer | KeyObject;
   /** Asymmetric key ring. Tokens are signed with `signingKid` (default: the first key with a private key). */
@@ -41,9 +49,9 @@ export interface JwtRevocationModuleOptions {
   issuer?: string;
   /** `aud` written to and required in every token. Default: none (not checked). */
   audience?: string;
-  /** Access-token lifetime. Default 900 (15 minutes). */
+  /** Access-token lifetime. Default 900 (15 minutes). Tokens whose `exp - iat` exceeds it (plus `clockTolerance`) are refused. */
   accessTokenTtl?: number;
-  /** Refresh-token lifetime. Default 1209600 (14 days). */
+  /** Refresh-token lifetime. Default 1209600 (14 days). Bounds `exp - iat` of refresh tokens likewise. */
   refreshTokenTtl?: number;
   /** A session with no refresh for this long ends. Default: `refreshTokenTtl`. `0` disables it. */
   sessionIdleTimeout?: number;
@@ -70,6 +78,8 @@ export interface JwtRevocationModuleOptions {
    * instead of counting as reuse. Default 5. `0` turns it off.
    */
   refreshReuseGrace?: number;
+  /** What `error_description` reveals about a refused token. Default `actionable`. */
+  errorDetail?: ErrorDetail;
   /** Tokens longer than this many characters are refused before any parsing. Default 8192. */
   maxTokenLength?: number;
   /** How often each instance reads new revocations from the store (the safety net across instances). Default 1. `0` disables. */

@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
-import { bearerChallenge, RevocationUnavailableException } from '../jwt-revocation.exceptions';
+import {
+  bearerChallenge,
+  InvalidRequestException,
+  RevocationUnavailableException,
+} from '../jwt-revocation.exceptions';
 import { RevocationService } from '../revocation/revocation.service';
-import { extractBearerToken } from '../tokens/bearer-token';
+import { extractRequestBearerToken } from '../tokens/bearer-token';
 import type { AccessTokenClaims } from '../tokens/token.claims';
 import { TokenVerifier } from '../tokens/token.verifier';
 
@@ -28,7 +32,8 @@ class RevocationBearerStrategy extends passport.Strategy {
       claims = this.check(request);
     } catch (error) {
       if (error instanceof RevocationUnavailableException) return this.error(error);
-      return this.fail(bearerChallenge(error) ?? 'Bearer', 401);
+      const status = error instanceof InvalidRequestException ? 400 : 401;
+      return this.fail(bearerChallenge(error) ?? 'Bearer', status);
     }
     this.verified(claims, (error, user) =>
       error ? this.error(error) : user ? this.success(user) : this.fail('Bearer', 401),
@@ -51,7 +56,7 @@ export class JwtRevocationStrategy extends PassportStrategy(
     @Inject(RevocationService) revocations: RevocationService,
   ) {
     super((request: Request) => {
-      const claims = verifier.verifyAccessToken(extractBearerToken(request.headers.authorization));
+      const claims = verifier.verifyAccessToken(extractRequestBearerToken(request));
       revocations.assertNotRevoked(claims);
       return claims;
     });

@@ -16,6 +16,16 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_ID_LENGTH = 255;
 const FORBIDDEN_HEADERS = ['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64', 'zip', 'enc'];
 const HEADER_CACHE_LIMIT = 64;
+/** 9999-12-31T23:59:59Z: any later NumericDate is an attack or a bug, never a real expiry. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
+/** Invalid UTF-8 is refused, not replaced; a byte-order mark is kept so that JSON.parse refuses it. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * Last characters a canonical base64url segment may end with: when its length is 2 or 3 mod 4 the
+ * unused low bits of the last character must be zero, otherwise several strings decode to the same
+ * bytes (a signature or header that is not the one signed).
+ */
+const CANONICAL_LAST: Record<number, string> = { 2: 'AQgw', 3: 'AEIMQUYcgkosw048' };
 
 const TYPE_OF: Record<TokenKind, string> = {
   access: ACCESS_TOKEN_TYPE,
@@ -23,9 +33,10 @@ const TYPE_OF: Record<TokenKind, string> = {
 };
 
 /**
- * Verifies compact JWTs per RFC 8725: size limit before any parsing, a fixed algorithm allowlist
- * bound to each key, explicit `typ`, no `crit` or embedded keys, required `exp`/`iat`/`jti`/`sub`/`sid`,
- * `nbf`/`iat` within the clock tolerance, and `iss`/`aud` when configured.
+ * Verifies compact JWTs per RFC 8725: size limit before any parsing, canonical base64url and strict
+ * UTF-8 JSON segments, a fixed algorithm allowlist bound to each key, explicit `typ`, no `crit` or
+ * embedded keys, required `exp`/`iat`/`jti`/`sub`/`sid`, `nbf`/`iat` within the clock tolerance,
+ * `exp - iat` no longer than the configured lifetime of its kind, and `iss`/`aud` when configured.
  */
 @Injectable()
 export class TokenVerifier {
@@ -41,7 +52,7 @@ export class TokenVerifier {
     const claims = this.verify(token, 'access') as AccessTokenClaims;
     if (claims.roles === undefined) claims.roles = [];
     if (!Array.isArray(claims.roles) || !claims.roles.every((r) => typeof r === 'string')) {
-      throw fail('missing_claim', 'roles must be an array of strings');
+      throw this.fail('access', 'missing_claim', 'roles must be an array of strings');
     }
     return claims;
   }
@@ -61,71 +72,125 @@ export class TokenVerifier {
   }
 
   private verify(token: unknown, expected: TokenKind): RefreshTokenClaims {
-    const { kind, key, parts } = this.inspectHeader(token);
-    if (kind !== expected) throw fail('wrong_type', `expected an ${expected} token`);
-    if (!verifyJws(key, `${parts[0]}.${parts[1]}`, parts[2])) {
-      throw fail('bad_signature', 'signature verification failed');
+    const { kind, key, parts } = this.inspectHeader(token, expected);
+    if (kind !== expected)
+      throw this.fail(
+        expected,
+        'wrong_type',
+        `expected ${expected === 'access' ? 'an' : 'a'} ${expected} token`,
+      );
+    if (!isCanonicalSegment(parts[2]) || !verifyJws(key, `${parts[0]}.${parts[1]}`, parts[2])) {
+      throw this.fail(expected, 'bad_signature', 'signature verification failed');
     }
-    const payload = parseJsonObject(parts[1]);
-    return this.checkClaims(payload);
+    const payload = this.parseSegment(parts[1], expected);
+    return this.checkClaims(payload, expected);
   }
 
-  private inspectHeader(token: unknown): { kind: TokenKind; key: RingKey; parts: string[] } {
+  private inspectHeader(
+    token: unknown,
+    expected: TokenKind = 'access',
+  ): { kind: TokenKind; key: RingKey; parts: string[] } {
     if (typeof token !== 'string' || token.length === 0)
-      throw fail('malformed', 'token is not a JWT');
-    if (token.length > this.config.maxTokenLength) throw fail('too_large', 'token is too large');
-    if (!COMPACT_JWS.test(token)) throw fail('malformed', 'token is not a compact JWS');
+      throw this.fail(expected, 'malformed', 'token is not a JWT');
+    if (token.length > this.config.maxTokenLength)
+      throw this.fail(expected, 'too_large', 'token is too large');
+    if (!COMPACT_JWS.test(token))
+      throw this.fail(expected, 'malformed', 'token is not a compact JWS');
     const parts = token.split('.');
     const cached = this.headerCache.get(parts[0]);
     if (cached) return { ...cached, parts };
-    const header = parseJsonObject(parts[0]);
+    const header = this.parseSegment(parts[0], expected);
     for (const name of FORBIDDEN_HEADERS) {
       if (name in header)
-        throw fail('unsupported_header', `header parameter "${name}" is not accepted`);
+        throw this.fail(
+          expected,
+          'unsupported_header',
+          `header parameter "${name}" is not accepted`,
+        );
     }
     const kind = tokenKindOf(header.typ);
-    if (!kind) throw fail('wrong_type', 'unexpected typ header');
+    if (!kind) throw this.fail(expected, 'wrong_type', 'unexpected typ header');
     const key = this.config.keys.find(header.kid, header.alg);
-    if (!key) throw fail('unknown_key', 'unknown key or algorithm');
+    if (!key) throw this.fail(expected, 'unknown_key', 'unknown key or algorithm');
     if (this.headerCache.size >= HEADER_CACHE_LIMIT) this.headerCache.clear();
     this.headerCache.set(parts[0], { kind, key });
     return { kind, key, parts };
   }
 
-  private checkClaims(c: Record<string, unknown>): RefreshTokenClaims {
+  private checkClaims(c: Record<string, unknown>, kind: TokenKind): RefreshTokenClaims {
     for (const name of ['sub', 'jti', 'sid'] as const) {
       const v = c[name];
       if (typeof v !== 'string' || v.length === 0 || v.length > MAX_ID_LENGTH) {
-        throw fail('missing_claim', `${name} is required`);
+        throw this.fail(kind, 'missing_claim', `${name} is required`);
       }
     }
     for (const name of ['exp', 'iat'] as const) {
-      if (!isNumericDate(c[name])) throw fail('missing_claim', `${name} is required`);
+      if (!isNumericDate(c[name]))
+        throw this.fail(kind, 'missing_claim', `${name} is required (a NumericDate)`);
     }
+    const exp = c.exp as number;
+    const iat = c.iat as number;
     const now = this.clock.now();
     const tolerance = this.config.clockToleranceMs;
-    if ((c.exp as number) * 1000 + tolerance <= now) throw fail('expired', 'token has expired');
-    if ((c.iat as number) * 1000 - tolerance > now)
-      throw fail('issued_in_future', 'iat is in the future');
+    if (exp * 1000 + tolerance <= now) throw this.fail(kind, 'expired', 'token has expired');
+    if (iat * 1000 - tolerance > now)
+      throw this.fail(kind, 'issued_in_future', 'iat is in the future');
+    const maxLifetimeMs =
+      kind === 'access' ? this.config.accessTokenTtlMs : this.config.refreshTokenTtlMs;
+    if (exp < iat || (exp - iat) * 1000 > maxLifetimeMs + tolerance) {
+      throw this.fail(kind, 'lifetime_exceeded', 'exp - iat exceeds the configured lifetime');
+    }
     if (c.nbf !== undefined) {
-      if (!isNumericDate(c.nbf)) throw fail('malformed', 'nbf must be a number');
+      if (!isNumericDate(c.nbf)) throw this.fail(kind, 'malformed', 'nbf must be a NumericDate');
       if ((c.nbf as number) * 1000 - tolerance > now)
-        throw fail('not_yet_valid', 'token is not yet valid');
+        throw this.fail(kind, 'not_yet_valid', 'token is not yet valid');
     }
     for (const name of ['uv', 'gv'] as const) {
       if (c[name] === undefined) c[name] = 0;
       else if (!Number.isSafeInteger(c[name]) || (c[name] as number) < 0) {
-        throw fail('malformed', `${name} must be a non-negative integer`);
+        throw this.fail(kind, 'malformed', `${name} must be a non-negative integer`);
       }
     }
     const { issuer, audience } = this.config;
-    if (issuer !== undefined && c.iss !== issuer) throw fail('wrong_issuer', 'unexpected issuer');
+    if (issuer !== undefined && c.iss !== issuer)
+      throw this.fail(kind, 'wrong_issuer', 'unexpected issuer');
     if (audience !== undefined) {
       const aud = c.aud;
       const ok = aud === audience || (Array.isArray(aud) && aud.includes(audience));
-      if (!ok) throw fail('wrong_audience', 'unexpected audience');
+      if (!ok) throw this.fail(kind, 'wrong_audience', 'unexpected audience');
     }
     return c as unknown as RefreshTokenClaims;
+  }
+
+  /** A header or payload segment: canonical base64url, strict UTF-8, one JSON object. */
+  private parseSegment(segment: string, kind: TokenKind): Record<string, unknown> {
+    let value: unknown;
+    try {
+      if (!isCanonicalSegment(segment)) throw new Error('not canonical base64url');
+      value = JSON.parse(UTF8.decode(Buffer.from(segment, 'base64url')));
+    } catch {
+      throw this.fail(kind, 'malformed', 'token segment is not base64url-encoded UTF-8 JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw this.fail(kind, 'malformed', 'token segment is not a JSON object');
+    }
+    return value as Record<string, unknown>;
+  }
+
+  /**
+   * The exception for a refused token. Its description names the detail only with
+   * `errorDetail: 'verbose'`; otherwise it says only what a client can act on: expired (refresh
+   * or log in again) or invalid.
+   */
+  private fail(kind: TokenKind, reason: InvalidTokenReason, detail: string): InvalidTokenException {
+    const subject = `The ${kind} token`;
+    const description =
+      this.config.errorDetail === 'verbose'
+        ? `${subject} is invalid: ${detail}`
+        : reason === 'expired'
+          ? `${subject} has expired`
+          : `${subject} is invalid`;
+    return new InvalidTokenException(reason, description);
   }
 }
 
@@ -135,23 +200,14 @@ function tokenKindOf(typ: unknown): TokenKind | undefined {
   return t === TYPE_OF.access ? 'access' : t === TYPE_OF.refresh ? 'refresh' : undefined;
 }
 
-function parseJsonObject(segment: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    throw fail('malformed', 'token segment is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fail('malformed', 'token segment is not a JSON object');
-  }
-  return value as Record<string, unknown>;
+/** Unpadded base64url (RFC 7515 §2) whose last character carries no stray bits. */
+function isCanonicalSegment(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  return CANONICAL_LAST[rest].includes(segment[segment.length - 1]);
 }
 
 function isNumericDate(v: unknown): boolean {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
-}
-
-function fail(reason: InvalidTokenReason, description: string): InvalidTokenException {
-  return new InvalidTokenException(reason, `The token is invalid: ${description}`);
+  return typeof v === 'number' && v >= 0 && v <= MAX_NUMERIC_DATE;
 }
