@@ -1,17 +1,34 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { JwtRevocationConfig } from 'nestjs-jwt-revocation';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { SampleConfig } from '../config/sample.config';
 
 @ApiTags('keys')
 @Controller('.well-known')
 export class JwksController {
-  constructor(@Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig) {}
+  private readonly keySet: { keys: Record<string, unknown>[] };
 
-  /** The public signing keys (RFC 7517). Empty when tokens are signed with an HS256 secret. */
+  constructor(@Inject(SampleConfig) config: SampleConfig) {
+    this.keySet = {
+      keys: (config.jwt.keys ?? []).map((key) => ({
+        ...createPublicKey((key.publicKey ?? key.privateKey) as KeyObject | string).export({
+          format: 'jwk',
+        }),
+        kid: key.kid,
+        alg: key.algorithm,
+        use: 'sig',
+      })),
+    };
+  }
+
+  /**
+   * Every public key tokens are verified with (RFC 7517), the signing key and those kept for
+   * rotation alike. Empty when tokens are signed with an HS256 secret.
+   */
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ description: 'JWK Set' })
   jwks(): { keys: Record<string, unknown>[] } {
-    return this.config.keys.toJwks();
+    return this.keySet;
   }
 }
