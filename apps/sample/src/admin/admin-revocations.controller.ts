@@ -14,7 +14,7 @@ import {
   SuspiciousActivityEvent,
 } from 'nestjs-jwt-revocation';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
-import { CreateRevocationDto, ListRevocationsQuery } from './admin.dto';
+import { CreateRevocationDto, ListRevocationsQuery, RevokeAllDto } from './admin.dto';
 import { AuditEntryView, AuditPage, RevocationCount } from './admin.views';
 
 @ApiTags('admin')
@@ -57,6 +57,19 @@ export class AdminRevocationsController {
       actor: claims.sub,
     });
     return { revoked };
+  }
+
+  /**
+   * Kill switch: every token and session issued before this call, for every user and on every
+   * instance, is revoked (the caller's own included). Logins afterwards work at once.
+   */
+  @Post('all')
+  @ApiCreatedResponse({ type: RevocationCount })
+  async revokeAll(
+    @Body() body: RevokeAllDto,
+    @CurrentClaims() claims: AccessTokenClaims,
+  ): Promise<RevocationCount> {
+    return this.revocations.revokeAll({ reason: body.reason, actor: claims.sub });
   }
 
   @Get()

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
+  Equals,
   IsArray,
   IsIn,
   IsInt,
@@ -79,6 +80,31 @@ export class CreateRevocationDto {
 
   @ApiProperty({
     example: 'compromised',
+    maxLength: 64,
+    description: 'Recorded in the audit trail',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  reason: string;
+}
+
+/** The phrase `POST /admin/revocations/all` wants in `confirm`, so that no stray request logs everyone out. */
+export const REVOKE_ALL_CONFIRMATION = 'REVOKE ALL';
+
+/** The kill switch: an explicit confirmation and why. */
+export class RevokeAllDto {
+  @ApiProperty({
+    example: REVOKE_ALL_CONFIRMATION,
+    description: `Must be exactly "${REVOKE_ALL_CONFIRMATION}"`,
+  })
+  @Equals(REVOKE_ALL_CONFIRMATION, {
+    message: `confirm must be exactly "${REVOKE_ALL_CONFIRMATION}"`,
+  })
+  confirm: string;
+
+  @ApiProperty({
+    example: 'signing key leaked',
     maxLength: 64,
     description: 'Recorded in the audit trail',
   })

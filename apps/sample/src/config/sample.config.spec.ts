@@ -1,5 +1,5 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from './duration.parser';
@@ -74,6 +74,7 @@ describe('loadSampleConfig', () => {
         failureMode: 'closed',
         storeTimeout: 5,
         slowStoreThreshold: 1,
+        mode: 'denylist',
       },
     });
     expect(statSync(join(cwd, 'data')).isDirectory()).toBe(true);
@@ -104,6 +105,7 @@ describe('loadSampleConfig', () => {
       REVOCATION_POLL_INTERVAL: '500ms',
       REVOCATION_MAX_STALENESS: '3s',
       REVOCATION_FAILURE_MODE: 'open',
+      REVOCATION_MODE: 'Allowlist',
       MIGRATIONS_RUN: 'false',
       DATABASE_TIMEOUT: '1500ms',
       DATABASE_POOL_SIZE: '4',
@@ -137,6 +139,7 @@ describe('loadSampleConfig', () => {
         failureMode: 'open',
         storeTimeout: 1.5,
         slowStoreThreshold: 0.25,
+        mode: 'allowlist',
       },
     });
     expect(config.warnings).toEqual([]);
@@ -223,10 +226,93 @@ describe('loadSampleConfig', () => {
     ]);
   });
 
+  it('refuses an unknown REVOCATION_MODE', () => {
+    expect(problemsOf({ JWT_SECRET: SECRET, REVOCATION_MODE: 'blocklist' })).toEqual([
+      'REVOCATION_MODE must be one of denylist, allowlist, got "blocklist"',
+    ]);
+  });
+
+  it('refuses JWT_KEYS_DIR together with another key, and JWT_SIGNING_KID without it', () => {
+    expect(
+      problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem', JWT_KEYS_DIR: 'keys' }),
+    ).toEqual([expect.stringContaining('are all set')]);
+    expect(problemsOf({ JWT_SECRET: SECRET, JWT_SIGNING_KID: 'k1' })).toEqual([
+      expect.stringContaining('JWT_SIGNING_KID needs JWT_KEYS_DIR'),
+    ]);
+  });
+
+  describe('JWT_KEYS_DIR', () => {
+    const write = (name: string, key: KeyObject) =>
+      writeFileSync(
+        join(cwd, 'keys', name),
+        key.type === 'private'
+          ? key.export({ format: 'pem', type: 'pkcs8' })
+          : key.export({ format: 'pem', type: 'spki' }),
+      );
+    const ec = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+    beforeEach(() => mkdirSync(join(cwd, 'keys')));
+
+    it('verifies with every <kid>.pem and signs with JWT_SIGNING_KID', () => {
+      const old = ec();
+      write('2026-01.pem', old.privateKey);
+      write('2026-07.pem', generateKeyPairSync('ed25519').privateKey);
+      write('2025-07.pem', ec().publicKey);
+      writeFileSync(join(cwd, 'keys', 'README.txt'), 'not a key');
+      const config = load({ JWT_KEYS_DIR: 'keys', JWT_SIGNING_KID: '2026-07' });
+      expect(config.jwt.signingKid).toBe('2026-07');
+      expect(config.jwt.keys).toEqual([
+        expect.objectContaining({ kid: '2025-07', algorithm: 'ES256', privateKey: undefined }),
+        expect.objectContaining({ kid: '2026-01', algorithm: 'ES256' }),
+        expect.objectContaining({ kid: '2026-07', algorithm: 'EdDSA' }),
+      ]);
+      expect((config.jwt.keys![1].publicKey as KeyObject).equals(old.publicKey)).toBe(true);
+      expect(config.keySource).toBe(
+        'JWT_KEYS_DIR (signing kid 2026-07; verifying 2025-07, 2026-01, 2026-07)',
+      );
+    });
+
+    it('signs with the only private key when JWT_SIGNING_KID is unset', () => {
+      write('a.pem', ec().privateKey);
+      write('b.pem', ec().publicKey);
+      expect(load({ JWT_KEYS_DIR: 'keys' }).jwt.signingKid).toBe('a');
+    });
+
+    it.each([
+      ['an empty directory', [], undefined, /holds no <kid>.pem key file/],
+      ['two private keys and no JWT_SIGNING_KID', ['a', 'b'], undefined, /set JWT_SIGNING_KID/],
+      ['an unknown JWT_SIGNING_KID', ['a'], 'c', /"c" is not in .* \(found a\)/],
+      ['a public key as signing key', ['a', 'pub'], 'pub', /pub.pem holds only a public key/],
+    ])('explains %s', (_, files, kid, message) => {
+      for (const name of files)
+        write(`${name}.pem`, name === 'pub' ? ec().publicKey : ec().privateKey);
+      const env: Record<string, string> = { JWT_KEYS_DIR: 'keys' };
+      if (kid) env.JWT_SIGNING_KID = kid;
+      expect(problemsOf(env)).toEqual([expect.stringMatching(message)]);
+    });
+
+    it('explains a missing directory, a bad file name and a file that is no key', () => {
+      expect(problemsOf({ JWT_KEYS_DIR: 'nowhere' })).toEqual([
+        expect.stringMatching(/JWT_KEYS_DIR: cannot read the directory .*nowhere: ENOENT/),
+      ]);
+      write('bad kid.pem', ec().privateKey);
+      expect(problemsOf({ JWT_KEYS_DIR: 'keys' })).toEqual([
+        expect.stringContaining('the file name is the kid'),
+      ]);
+      rmSync(join(cwd, 'keys', 'bad kid.pem'));
+      writeFileSync(join(cwd, 'keys', 'junk.pem'), 'junk');
+      expect(problemsOf({ JWT_KEYS_DIR: 'keys' })).toEqual([
+        expect.stringContaining('is not an unencrypted PEM private or public key'),
+      ]);
+    });
+  });
+
   it('refuses to start in production without a configured key, saying why', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems).toEqual([
-      expect.stringMatching(/NODE_ENV=production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE/),
+      expect.stringMatching(
+        /NODE_ENV=production needs JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_KEYS_DIR/,
+      ),
     ]);
   });
 

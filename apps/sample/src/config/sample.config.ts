@@ -4,7 +4,12 @@ import { isEmail } from 'class-validator';
 import { validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
 import type { JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
 import { parseDuration } from './duration.parser';
-import { loadOrCreateSecret, loadPrivateKeyFile, MIN_SECRET_BYTES } from './signing-key.loader';
+import {
+  loadKeysDirectory,
+  loadOrCreateSecret,
+  loadPrivateKeyFile,
+  MIN_SECRET_BYTES,
+} from './signing-key.loader';
 
 export type HttpAdapterKind = 'fastify' | 'express';
 
@@ -87,6 +92,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     failureMode: read.oneOf('REVOCATION_FAILURE_MODE', ['closed', 'open'] as const, 'closed'),
     storeTimeout: database.timeout,
     slowStoreThreshold: read.duration('DATABASE_SLOW_THRESHOLD', 1, 0.001, 600),
+    mode: read.oneOf('REVOCATION_MODE', ['denylist', 'allowlist'] as const, 'denylist'),
   };
   const config: SampleConfig = {
     port: read.integer('PORT', 3000, 0, 65535),
@@ -109,33 +115,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     warnings: [],
   };
   config.transport = parseTransport(read, config.redis, database);
-  const secret = read.text('JWT_SECRET');
-  const keyFile = read.text('JWT_PRIVATE_KEY_FILE');
-  if (secret !== undefined && keyFile !== undefined) {
-    read.problem(
-      'JWT_SECRET and JWT_PRIVATE_KEY_FILE are both set: configure exactly one signing key',
-    );
-  } else if (secret !== undefined) {
-    const bytes = Buffer.byteLength(secret, 'utf8');
-    if (bytes < MIN_SECRET_BYTES) {
-      read.problem(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (UTF-8), got ${bytes}`);
-    }
-    config.jwt.secret = secret;
-    config.keySource = 'JWT_SECRET (HS256)';
-  } else if (keyFile !== undefined) {
-    try {
-      const key = loadPrivateKeyFile(resolve(cwd, keyFile));
-      config.jwt.keys = [key];
-      config.keySource = `JWT_PRIVATE_KEY_FILE (${key.algorithm}, kid ${key.kid})`;
-    } catch (error) {
-      read.problem(`JWT_PRIVATE_KEY_FILE: ${(error as Error).message}`);
-    }
-  } else if (production) {
-    read.problem(
-      'NODE_ENV=production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE: a key generated on this disk is not ' +
-        'shared with other instances and is lost with the machine, logging everyone out',
-    );
-  }
+  readSigningKeys(read, config, cwd, production);
   if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
     try {
       validateJwtRevocationOptions(config.jwt);
@@ -159,7 +139,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     config.jwt.secret = generated.secret;
     config.keySource = `generated secret in ${generated.path} (HS256)`;
     config.warnings.push(
-      `No JWT_SECRET or JWT_PRIVATE_KEY_FILE configured: ${generated.created ? 'generated' : 'using'} a ` +
+      `No JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_KEYS_DIR configured: ${generated.created ? 'generated' : 'using'} a ` +
         `signing secret in ${generated.path}. Other instances do not share it and losing it logs everyone ` +
         'out; configure a key for production.',
     );
@@ -177,6 +157,64 @@ export function loadDatabaseConfig(env: Env = process.env, cwd = process.cwd()):
     createDirectory('DATABASE_URL', dirname(database.path));
   }
   return database;
+}
+
+/**
+ * The signing key: exactly one of `JWT_SECRET`, `JWT_PRIVATE_KEY_FILE` or `JWT_KEYS_DIR` (several
+ * keys for rotation, `JWT_SIGNING_KID` naming the one that signs). None outside production means a
+ * generated secret, created later once every setting is valid.
+ */
+function readSigningKeys(read: EnvReader, config: SampleConfig, cwd: string, production: boolean) {
+  const secret = read.text('JWT_SECRET');
+  const keyFile = read.text('JWT_PRIVATE_KEY_FILE');
+  const keysDir = read.text('JWT_KEYS_DIR');
+  const signingKid = read.text('JWT_SIGNING_KID');
+  const given = [
+    ['JWT_SECRET', secret],
+    ['JWT_PRIVATE_KEY_FILE', keyFile],
+    ['JWT_KEYS_DIR', keysDir],
+  ].filter(([, value]) => value !== undefined);
+  if (given.length > 1) {
+    read.problem(
+      `${given.map(([name]) => name).join(' and ')} are ${given.length === 2 ? 'both' : 'all'} set: ` +
+        'configure exactly one signing key source',
+    );
+    return;
+  }
+  if (signingKid !== undefined && keysDir === undefined) {
+    read.problem('JWT_SIGNING_KID needs JWT_KEYS_DIR: it names one of the keys in that directory');
+  }
+  if (secret !== undefined) {
+    const bytes = Buffer.byteLength(secret, 'utf8');
+    if (bytes < MIN_SECRET_BYTES) {
+      read.problem(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (UTF-8), got ${bytes}`);
+    }
+    config.jwt.secret = secret;
+    config.keySource = 'JWT_SECRET (HS256)';
+  } else if (keyFile !== undefined) {
+    try {
+      const key = loadPrivateKeyFile(resolve(cwd, keyFile));
+      config.jwt.keys = [key];
+      config.keySource = `JWT_PRIVATE_KEY_FILE (${key.algorithm}, kid ${key.kid})`;
+    } catch (error) {
+      read.problem(`JWT_PRIVATE_KEY_FILE: ${(error as Error).message}`);
+    }
+  } else if (keysDir !== undefined) {
+    try {
+      const ring = loadKeysDirectory(resolve(cwd, keysDir), signingKid);
+      config.jwt.keys = ring.keys;
+      config.jwt.signingKid = ring.signingKid;
+      const verifying = ring.keys.map((key) => key.kid).join(', ');
+      config.keySource = `JWT_KEYS_DIR (signing kid ${ring.signingKid}; verifying ${verifying})`;
+    } catch (error) {
+      read.problem(`JWT_KEYS_DIR: ${(error as Error).message}`);
+    }
+  } else if (production) {
+    read.problem(
+      'NODE_ENV=production needs JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_KEYS_DIR: a key generated on this ' +
+        'disk is not shared with other instances and is lost with the machine, logging everyone out',
+    );
+  }
 }
 
 function createDirectory(setting: string, path: string): void {

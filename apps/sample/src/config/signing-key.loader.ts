@@ -3,6 +3,7 @@ import {
   chmodSync,
   existsSync,
   linkSync,
+  readdirSync,
   readFileSync,
   statSync,
   unlinkSync,
@@ -39,6 +40,81 @@ export function loadPrivateKeyFile(path: string): JwtAsymmetricKey {
     privateKey,
     publicKey,
   };
+}
+
+/** A `kid` taken from a file name: what the JOSE header and the JWKS can carry without escaping. */
+const KID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/** The keys of `JWT_KEYS_DIR` and the `kid` of the one that signs. */
+export interface KeysDirectory {
+  keys: JwtAsymmetricKey[];
+  signingKid: string;
+}
+
+/**
+ * Every `<kid>.pem` in `dir` (other files are ignored): a private key verifies and can sign, a
+ * public key only verifies (a key being retired). `signingKid` names the signing key; it may be
+ * omitted only when exactly one private key is present.
+ */
+export function loadKeysDirectory(dir: string, signingKid?: string): KeysDirectory {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.pem') && !name.startsWith('.'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`cannot read the directory ${dir}: ${reason}`, { cause: error });
+  }
+  const keys = names.sort().map((name) => loadNamedKey(join(dir, name), name.slice(0, -4)));
+  if (keys.length === 0) throw new Error(`${dir} holds no <kid>.pem key file`);
+  const signers = keys.filter((key) => key.privateKey !== undefined);
+  if (signingKid === undefined) {
+    if (signers.length !== 1) {
+      throw new Error(
+        `${dir} holds ${signers.length} private keys (${signers.map((k) => k.kid).join(', ') || 'none'}): ` +
+          'set JWT_SIGNING_KID to the one that signs',
+      );
+    }
+    return { keys, signingKid: signers[0].kid };
+  }
+  const signing = keys.find((key) => key.kid === signingKid);
+  if (!signing) {
+    throw new Error(
+      `JWT_SIGNING_KID ${JSON.stringify(signingKid)} is not in ${dir} (found ${keys.map((k) => k.kid).join(', ')})`,
+    );
+  }
+  if (!signing.privateKey) {
+    throw new Error(`JWT_SIGNING_KID ${signingKid}: ${signing.kid}.pem holds only a public key`);
+  }
+  return { keys, signingKid };
+}
+
+function loadNamedKey(path: string, kid: string): JwtAsymmetricKey {
+  if (!KID.test(kid)) {
+    throw new Error(
+      `${path}: the file name is the kid and must be 1-64 letters, digits, '.', '_' or '-'`,
+    );
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`cannot read ${path}: ${reason}`, { cause: error });
+  }
+  let privateKey: KeyObject | undefined;
+  let publicKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+    publicKey = createPublicKey(privateKey);
+  } catch {
+    try {
+      publicKey = createPublicKey(pem);
+    } catch {
+      throw new Error(`${path} is not an unencrypted PEM private or public key`);
+    }
+    if (publicKey.type !== 'public') throw new Error(`${path} is not an asymmetric key`);
+  }
+  return { kid, algorithm: algorithmOf(publicKey, path), privateKey, publicKey };
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url): a stable `kid` for a public key. */

@@ -13,6 +13,11 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
+/** The database could not be opened or migrated at boot. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
 async function openDataSource(config: SampleConfig): Promise<DataSource> {
   try {
     const dataSource = await new DataSource(
@@ -23,7 +28,12 @@ async function openDataSource(config: SampleConfig): Promise<DataSource> {
   } catch (error) {
     const where = config.database.type === 'sqlite' ? config.database.path : config.database.type;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot open or migrate the database (${where}): ${reason}`, { cause: error });
+    throw new DatabaseUnavailableError(
+      `cannot open or migrate the database (${where}): ${reason}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -8,7 +8,10 @@ import type { JwkSet } from 'nestjs-jwt-revocation';
 export class JwksController {
   constructor(@Inject(JwksService) private readonly keys: JwksService) {}
 
-  /** The public signing keys (RFC 7517). Empty when tokens are signed with an HS256 secret. */
+  /**
+   * Every public key tokens are verified with (RFC 7517), the signing key and those kept for
+   * rotation alike. Empty when tokens are signed with an HS256 secret.
+   */
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ description: 'JWK Set' })
