@@ -1,4 +1,4 @@
-import { Provider } from '@nestjs/common';
+import { Logger, Provider } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import { JwtRevocationConfig } from './jwt-revocation.config';
 import { JWT_REVOCATION_MODULE_OPTIONS } from './jwt-revocation.module-definition';
@@ -14,12 +14,32 @@ export const configProvider: Provider = {
   inject: [JWT_REVOCATION_MODULE_OPTIONS],
 };
 
-/** The configured store, or an in-memory one. */
+/** The configured store, or an in-memory one: never silently, never in production unless asked. */
 export const storeProvider: Provider = {
   provide: RevocationStore,
-  useFactory: (options: JwtRevocationModuleOptions) => options.store ?? new MemoryRevocationStore(),
+  useFactory: (options: JwtRevocationModuleOptions) => {
+    const store = options.store ?? new MemoryRevocationStore();
+    if (store instanceof MemoryRevocationStore) refuseOrWarnInMemory(options);
+    return store;
+  },
   inject: [JWT_REVOCATION_MODULE_OPTIONS],
 };
+
+function refuseOrWarnInMemory(options: JwtRevocationModuleOptions): void {
+  const loss =
+    'the in-memory store loses every revocation and session at restart (a logged-out token is valid again)';
+  if (process.env.NODE_ENV === 'production' && options.allowInMemoryStoreInProduction !== true) {
+    throw new Error(
+      `jwt-revocation: NODE_ENV=production and ${loss}. Configure a durable \`store\` ` +
+        '(TypeOrmRevocationStore from nestjs-jwt-revocation/typeorm), or set ' +
+        '`allowInMemoryStoreInProduction: true` to accept the loss.',
+    );
+  }
+  new Logger('JwtRevocation').warn(
+    `Revocations are kept in memory only: ${loss}. Configure a durable \`store\` ` +
+      '(TypeOrmRevocationStore from nestjs-jwt-revocation/typeorm) for anything but tests and demos.',
+  );
+}
 
 export const cacheProvider: Provider = {
   provide: RevocationCache,
