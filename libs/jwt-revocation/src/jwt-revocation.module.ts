@@ -12,6 +12,7 @@ import {
 import { RevocationService } from './revocation/revocation.service';
 import { RevocationSync } from './revocation/revocation-sync.service';
 import { SessionService } from './sessions/session.service';
+import { RevocationClaimsService } from './sessions/revocation-claims.service';
 import { TokenIssuer } from './tokens/token.issuer';
 import { TokenVerifier } from './tokens/token.verifier';
 import { JwksService } from './tokens/jwks.service';
@@ -37,6 +38,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationSync,
     RevocationService,
     SessionService,
+    RevocationClaimsService,
     JwtRevocationGuard,
     RevocationEventsListener,
     RevocationMetrics,
@@ -50,6 +52,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationSync,
     RevocationService,
     SessionService,
+    RevocationClaimsService,
     JwtRevocationGuard,
     RevocationMetrics,
   ],
