@@ -38,6 +38,7 @@ export type {
   AccessTokenClaims,
   BaseTokenClaims,
   RefreshTokenClaims,
+  RevocableClaims,
   TokenKind,
 } from './tokens/token.claims';
 export { TokenVerifier } from './tokens/token.verifier';
@@ -49,6 +50,8 @@ export { RevocationSync } from './revocation/revocation-sync.service';
 export type { RevocationSyncStatus } from './revocation/revocation-sync.service';
 export type { RevocationVerdict } from './revocation/revocation.cache';
 export { RefreshTokenReusedException, SessionService } from './sessions/session.service';
+export { RevocationClaimsService } from './sessions/revocation-claims.service';
+export type { OpenedSession, RevocationClaims } from './sessions/revocation-claims.service';
 export type {
   ClientContext,
   RefreshOptions,

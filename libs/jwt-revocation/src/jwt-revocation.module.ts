@@ -14,6 +14,7 @@ import { StoreLatency } from './storage/bounded-revocation.store';
 import { RevocationService } from './revocation/revocation.service';
 import { RevocationSync } from './revocation/revocation-sync.service';
 import { SessionService } from './sessions/session.service';
+import { RevocationClaimsService } from './sessions/revocation-claims.service';
 import { TokenIssuer } from './tokens/token.issuer';
 import { TokenVerifier } from './tokens/token.verifier';
 import { JwksService } from './tokens/jwks.service';
@@ -40,6 +41,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationSync,
     RevocationService,
     SessionService,
+    RevocationClaimsService,
     JwtRevocationGuard,
     RevocationEventsListener,
     RevocationMetrics,
@@ -54,6 +56,7 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationSync,
     RevocationService,
     SessionService,
+    RevocationClaimsService,
     JwtRevocationGuard,
     RevocationMetrics,
   ],

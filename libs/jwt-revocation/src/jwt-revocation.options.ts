@@ -64,8 +64,18 @@ export interface JwtRevocationModuleOptions {
    * `allowlist`: a valid token is accepted only while its session is known and active.
    */
   mode?: RevocationMode;
-  /** The store port. Default: an in-memory store (lost at restart: for tests and demos only). */
+  /**
+   * The store port. Default: an in-memory store, for tests and demos only: every revocation and
+   * session is lost at restart (a logged-out token is valid again). It logs a warning at boot, and
+   * with `NODE_ENV=production` the module refuses to start on it unless
+   * `allowInMemoryStoreInProduction` is true.
+   */
   store?: RevocationStore;
+  /**
+   * Start with `NODE_ENV=production` on the in-memory store anyway, accepting that revocations are
+   * lost at every restart. Default false.
+   */
+  allowInMemoryStoreInProduction?: boolean;
   /**
    * Announces revocations to other instances at once: `RedisRevocationTransport` (`nestjs-jwt-revocation/redis`)
    * or `PostgresNotifyTransport` (`nestjs-jwt-revocation/postgres`). Default none: polling alone.

@@ -1,4 +1,4 @@
-import { Provider } from '@nestjs/common';
+import { Logger, Provider } from '@nestjs/common';
 import { Clock, SystemClock } from './clock';
 import { JwtRevocationConfig } from './jwt-revocation.config';
 import { JWT_REVOCATION_MODULE_OPTIONS } from './jwt-revocation.module-definition';
@@ -21,21 +21,39 @@ export const storeLatencyProvider: Provider = {
   inject: [JwtRevocationConfig],
 };
 
-/** The configured store (or an in-memory one), each call bounded by `storeTimeout` and timed. */
+/**
+ * The configured store, or an in-memory one (never silently, never in production unless asked),
+ * each call bounded by `storeTimeout` and timed.
+ */
 export const storeProvider: Provider = {
   provide: RevocationStore,
   useFactory: (
     options: JwtRevocationModuleOptions,
     config: JwtRevocationConfig,
     latency: StoreLatency,
-  ) =>
-    new BoundedRevocationStore(
-      options.store ?? new MemoryRevocationStore(),
-      config.storeTimeoutMs,
-      latency,
-    ),
+  ) => {
+    const store = options.store ?? new MemoryRevocationStore();
+    if (store instanceof MemoryRevocationStore) refuseOrWarnInMemory(options);
+    return new BoundedRevocationStore(store, config.storeTimeoutMs, latency);
+  },
   inject: [JWT_REVOCATION_MODULE_OPTIONS, JwtRevocationConfig, StoreLatency],
 };
+
+function refuseOrWarnInMemory(options: JwtRevocationModuleOptions): void {
+  const loss =
+    'the in-memory store loses every revocation and session at restart (a logged-out token is valid again)';
+  if (process.env.NODE_ENV === 'production' && options.allowInMemoryStoreInProduction !== true) {
+    throw new Error(
+      `jwt-revocation: NODE_ENV=production and ${loss}. Configure a durable \`store\` ` +
+        '(TypeOrmRevocationStore from nestjs-jwt-revocation/typeorm), or set ' +
+        '`allowInMemoryStoreInProduction: true` to accept the loss.',
+    );
+  }
+  new Logger('JwtRevocation').warn(
+    `Revocations are kept in memory only: ${loss}. Configure a durable \`store\` ` +
+      '(TypeOrmRevocationStore from nestjs-jwt-revocation/typeorm) for anything but tests and demos.',
+  );
+}
 
 export const cacheProvider: Provider = {
   provide: RevocationCache,

@@ -5,6 +5,7 @@ import { JwtRevocationEvents, TokenRevokedEvent } from '../events/jwt-revocation
 import { JwtRevocationConfig } from '../jwt-revocation.config';
 import { RevocationMetrics } from '../metrics/revocation.metrics';
 import {
+  InvalidTokenException,
   RevocationUnavailableException,
   TokenRevokedException,
 } from '../jwt-revocation.exceptions';
@@ -107,6 +108,20 @@ export class RevocationService {
     if (verdict !== undefined) throw new TokenRevokedException(verdict);
   }
 
+  /**
+   * For apps that verify tokens themselves (e.g. a `passport-jwt` strategy): call it from
+   * `validate(payload)` with the verified payload. The same in-memory verdict as the guard:
+   * throws `TokenRevokedException` (401) when revoked, `RevocationUnavailableException` (503) when
+   * revocations cannot be checked and the failure mode is `closed`, and `InvalidTokenException`
+   * (401) when the payload has no usable `sub` or a claim of the wrong type. A payload stamped by
+   * `RevocationClaimsService` is judged by its `sid`, `jti` and versions; one signed without them
+   * (before adoption) is revoked by a user-wide or global revocation made at or after its `iat`.
+   * `sub` is compared as a string: revoke the user with `revokeUser(String(userId))`.
+   */
+  assertPayloadNotRevoked(payload: unknown): void {
+    this.assertNotRevoked(revocableClaims(payload));
+  }
+
   /** Why the claims are revoked, or `undefined`. Does not consider the failure mode. */
   check(claims: RevocableClaims): RevocationVerdict | undefined {
     return this.cache.check(claims, this.clock.now());
@@ -141,4 +156,36 @@ export class RevocationService {
     }
     return { revoked: outcome.count };
   }
+}
+
+/** The claims revocation reads from a verified payload, with their types checked. */
+function revocableClaims(payload: unknown): RevocableClaims {
+  const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+    string,
+    unknown
+  >;
+  const sub = typeof p.sub === 'number' && Number.isFinite(p.sub) ? String(p.sub) : p.sub;
+  const wrong =
+    typeof sub !== 'string' ||
+    sub.length === 0 ||
+    !optional(p.iat, 'number') ||
+    !optional(p.jti, 'string') ||
+    !optional(p.sid, 'string') ||
+    !optional(p.uv, 'number') ||
+    !optional(p.gv, 'number');
+  if (wrong) throw new InvalidTokenException('missing_claim', 'The access token is invalid');
+  return {
+    sub,
+    iat: p.iat as number | undefined,
+    jti: p.jti as string | undefined,
+    sid: p.sid as string | undefined,
+    uv: p.uv as number | undefined,
+    gv: p.gv as number | undefined,
+  };
+}
+
+function optional(value: unknown, type: 'number' | 'string'): boolean {
+  return (
+    value === undefined || (typeof value === type && (type !== 'number' || Number.isFinite(value)))
+  );
 }

@@ -78,28 +78,13 @@ export class SessionService {
     options: { roles?: string[] } & ClientContext = {},
   ): Promise<TokenPair> {
     const now = this.clock.now();
-    const versions = await this.store.versions(subject);
-    const expiresAt = now + this.config.sessionAbsoluteTimeoutMs;
-    const session: SessionRecord = {
-      id: newTokenId(),
+    const session = newSessionRecord(
       subject,
-      roles: [...(options.roles ?? [])],
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
-      ip: clip(options.ip, 64),
-      lastIp: clip(options.ip, 64),
-      userAgent: clip(options.userAgent, 512),
-      userVersion: versions.user,
-      globalVersion: versions.global,
-      refreshJti: newTokenId(),
-      refreshIssuedAt: now,
-      refreshExpiresAt: Math.min(now + this.config.refreshTokenTtlMs, expiresAt),
-      previousRefreshJti: null,
-      rotatedAt: null,
-      revokedAt: null,
-      revokedReason: null,
-    };
+      options,
+      await this.store.versions(subject),
+      now,
+      this.config,
+    );
     await this.sync.publish([await this.store.createSession(session)]);
     return this.pair(session, now);
   }
@@ -266,6 +251,37 @@ function toView(s: SessionRecord): SessionView {
     ip: s.ip,
     lastIp: s.lastIp,
     userAgent: s.userAgent,
+  };
+}
+
+/** A new, active session of `subject` as of `now`, at the current versions. */
+export function newSessionRecord(
+  subject: string,
+  options: { roles?: string[] } & ClientContext,
+  versions: { user: number; global: number },
+  now: number,
+  config: Pick<JwtRevocationConfig, 'sessionAbsoluteTimeoutMs' | 'refreshTokenTtlMs'>,
+): SessionRecord {
+  const expiresAt = now + config.sessionAbsoluteTimeoutMs;
+  return {
+    id: newTokenId(),
+    subject,
+    roles: [...(options.roles ?? [])],
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    ip: clip(options.ip, 64),
+    lastIp: clip(options.ip, 64),
+    userAgent: clip(options.userAgent, 512),
+    userVersion: versions.user,
+    globalVersion: versions.global,
+    refreshJti: newTokenId(),
+    refreshIssuedAt: now,
+    refreshExpiresAt: Math.min(now + config.refreshTokenTtlMs, expiresAt),
+    previousRefreshJti: null,
+    rotatedAt: null,
+    revokedAt: null,
+    revokedReason: null,
   };
 }
 
