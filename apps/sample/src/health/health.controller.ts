@@ -13,7 +13,8 @@ export class HealthController {
 
   /**
    * Readiness: 200 once the store answers and the revocation cache is loaded and fresh; 503
-   * otherwise. Details report the transport (Redis or Postgres NOTIFY), cache lag and sizes.
+   * otherwise. Details report the transport (Redis or Postgres NOTIFY), cache lag and sizes, and
+   * `storeState: 'degraded'` (still 200) while database calls exceed `DATABASE_SLOW_THRESHOLD`.
    */
   @Get()
   @HealthCheck()

@@ -69,22 +69,26 @@ export class UsersService {
   }
 
   async changePassword(user: UserEntity, password: string): Promise<UserEntity> {
-    await this.update(user.id, { passwordHash: await this.hasher.hash(password) });
-    await this.triggers.passwordChanged({ userId: user.id, actor: user.id });
+    const passwordHash = await this.hasher.hash(password);
+    await this.updateAndRevoke(user.id, { passwordHash }, () =>
+      this.triggers.passwordChanged({ userId: user.id, actor: user.id }),
+    );
     return this.findOrFail(user.id);
   }
 
   async setRoles(id: string, roles: string[], actor: string): Promise<UserEntity> {
     await this.requireLiving(id);
-    await this.update(id, { roles });
-    await this.triggers.rolesChanged({ userId: id, roles, actor });
+    await this.updateAndRevoke(id, { roles }, () =>
+      this.triggers.rolesChanged({ userId: id, roles, actor }),
+    );
     return this.findOrFail(id);
   }
 
   async suspend(id: string, actor: string): Promise<void> {
     await this.requireLiving(id);
-    await this.update(id, { status: 'suspended' });
-    await this.triggers.accountSuspended({ userId: id, actor });
+    await this.updateAndRevoke(id, { status: 'suspended' }, () =>
+      this.triggers.accountSuspended({ userId: id, actor }),
+    );
   }
 
   /** Lets the account log in again; tokens revoked by the suspension stay revoked. */
@@ -96,8 +100,32 @@ export class UsersService {
   /** Leaves a tombstone: the id stays taken, the email is freed, the password is gone. */
   async delete(id: string, actor: string): Promise<void> {
     await this.requireLiving(id);
-    await this.update(id, { status: 'deleted', email: null, passwordHash: null, roles: [] });
-    await this.triggers.accountDeleted({ userId: id, actor });
+    await this.updateAndRevoke(
+      id,
+      { status: 'deleted', email: null, passwordHash: null, roles: [] },
+      () => this.triggers.accountDeleted({ userId: id, actor }),
+    );
+  }
+
+  /**
+   * Writes a change that must end the user's tokens, with the revocation on both sides of it, so a
+   * slow or failing database never leaves the change applied and the old sessions alive:
+   * - before: if the write or the second revocation then fails or times out (503, outcome unknown),
+   *   the sessions that existed are already ended even if the write lands late; if this first
+   *   revocation fails, nothing has changed;
+   * - after: ends a sign-in that read the old state while the write was in flight (the sign-in's
+   *   own check in `AuthService` catches the ones that finish later).
+   * Each revocation raises the user's version; doing it twice is harmless (it only ends tokens
+   * issued before it) and is what a client's retry after a 503 does anyway.
+   */
+  private async updateAndRevoke(
+    id: string,
+    changes: Partial<UserEntity>,
+    revoke: () => Promise<void>,
+  ): Promise<void> {
+    await revoke();
+    await this.update(id, changes);
+    await revoke();
   }
 
   /** Writes a change that revokes the user's tokens, raising `securityVersion`. */

@@ -17,6 +17,7 @@ import {
   RevocationTarget,
 } from '../storage/revocation-store.interface';
 import type { RevocableClaims } from '../tokens/token.claims';
+import { StoreDeadline } from '../storage/store-deadline';
 import { RevocationCache, RevocationVerdict } from './revocation.cache';
 import { RevocationSync } from './revocation-sync.service';
 
@@ -127,7 +128,17 @@ export class RevocationService {
     return this.cache.check(claims, this.clock.now());
   }
 
-  private async revoke(
+  /**
+   * Reports success only once the store has committed, and only then updates this instance's cache
+   * and announces the change: a revocation whose answer is lost (a `StoreUnavailableException` at
+   * the deadline) may have committed, so it is reported as a failure and left to polling, and is
+   * safe to retry (revocations are idempotent).
+   */
+  private revoke(target: RevocationTarget, context: RevocationContext): Promise<RevocationResult> {
+    return StoreDeadline.run(this.config.storeTimeoutMs, () => this.record(target, context));
+  }
+
+  private async record(
     target: RevocationTarget,
     context: RevocationContext,
   ): Promise<RevocationResult> {

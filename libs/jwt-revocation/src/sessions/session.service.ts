@@ -6,6 +6,7 @@ import { RevocationContext, RevocationService } from '../revocation/revocation.s
 import { RevocationSync } from '../revocation/revocation-sync.service';
 import { RevocationStore, SessionRecord } from '../storage/revocation-store.interface';
 import { isSessionActive } from '../storage/session-state';
+import { StoreDeadline } from '../storage/store-deadline';
 import type { AccessTokenClaims, RefreshTokenClaims } from '../tokens/token.claims';
 import { newTokenId, TokenIssuer } from '../tokens/token.issuer';
 import { TokenVerifier } from '../tokens/token.verifier';
@@ -73,9 +74,13 @@ export class SessionService {
   ) {}
 
   /** Starts a session for `subject` and returns its first token pair. */
-  async issue(
+  issue(subject: string, options: { roles?: string[] } & ClientContext = {}): Promise<TokenPair> {
+    return this.withinDeadline(() => this.startSession(subject, options));
+  }
+
+  private async startSession(
     subject: string,
-    options: { roles?: string[] } & ClientContext = {},
+    options: { roles?: string[] } & ClientContext,
   ): Promise<TokenPair> {
     const now = this.clock.now();
     const session = newSessionRecord(
@@ -94,10 +99,18 @@ export class SessionService {
    * token that was already rotated revokes the whole session, except within `refreshReuseGrace`
    * after the rotation, where the same successor is returned again (never a second one).
    */
-  async refresh(
+  refresh(
     refreshToken: unknown,
     context: ClientContext = {},
     options: RefreshOptions = {},
+  ): Promise<TokenPair> {
+    return this.withinDeadline(() => this.rotate(refreshToken, context, options));
+  }
+
+  private async rotate(
+    refreshToken: unknown,
+    context: ClientContext,
+    options: RefreshOptions,
   ): Promise<TokenPair> {
     const claims = this.verifier.verifyRefreshToken(refreshToken);
     let session = await this.liveSession(claims);
@@ -184,10 +197,18 @@ export class SessionService {
   }
 
   /** Ends a session of `subject`; false when the user has no such active session. */
-  async revokeOwn(
+  revokeOwn(
     subject: string,
     sessionId: string,
     context: Partial<RevocationContext> = {},
+  ): Promise<boolean> {
+    return this.withinDeadline(() => this.revokeOwnSession(subject, sessionId, context));
+  }
+
+  private async revokeOwnSession(
+    subject: string,
+    sessionId: string,
+    context: Partial<RevocationContext>,
   ): Promise<boolean> {
     const session = await this.store.findSession(sessionId);
     if (!session || session.subject !== subject) return false;
@@ -220,6 +241,11 @@ export class SessionService {
       throw new InvalidTokenException('expired', 'The session has been idle for too long');
     }
     return session;
+  }
+
+  /** One `storeTimeout` for all the store calls of an operation, not one per call. */
+  private withinDeadline<T>(work: () => Promise<T>): Promise<T> {
+    return StoreDeadline.run(this.config.storeTimeoutMs, work);
   }
 
   private isIdle(session: SessionRecord, now: number): boolean {

@@ -6,7 +6,12 @@ import {
 } from '../jwt-revocation.exceptions';
 import { BoundedRevocationStore, StoreLatency } from './bounded-revocation.store';
 import { MemoryRevocationStore } from './memory-revocation.store';
-import type { RevocationCommand, RevocationOutcome } from './revocation-store.interface';
+import type {
+  RevocationChange,
+  RevocationCommand,
+  RevocationOutcome,
+  SessionRecord,
+} from './revocation-store.interface';
 import { storeFailureOf } from './store-errors';
 import { setup } from '../../test/setup';
 
@@ -23,6 +28,16 @@ class SlowStore extends MemoryRevocationStore {
     if (this.failure) throw this.failure;
     this.committed++;
     return super.revoke(command);
+  }
+
+  override async versions(subject: string): Promise<{ user: number; global: number }> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return super.versions(subject);
+  }
+
+  override async createSession(session: SessionRecord): Promise<RevocationChange> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return super.createSession(session);
   }
 
   override async ping(): Promise<void> {
@@ -161,6 +176,23 @@ describe('a revocation whose commit outcome is unknown', () => {
         ['logout', 0],
         ['logout', 1],
       ]);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('one deadline per operation', () => {
+  it("bounds the sum of an operation's store calls, not each call alone", async () => {
+    const inner = new SlowStore();
+    const ctx = await setup({ store: inner, storeTimeout: 0.2 });
+    try {
+      inner.delayMs = 120; // two calls (versions, then createSession): each in time, not both
+      const started = Date.now();
+      await expect(ctx.sessions.issue('u1')).rejects.toBeInstanceOf(StoreUnavailableException);
+      expect(Date.now() - started).toBeLessThan(350);
+      inner.delayMs = 50;
+      await expect(ctx.sessions.issue('u1')).resolves.toMatchObject({ tokenType: 'Bearer' });
     } finally {
       await ctx.close();
     }

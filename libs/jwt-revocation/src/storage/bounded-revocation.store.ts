@@ -13,6 +13,7 @@ import type {
   SessionRecord,
   SnapshotOptions,
 } from './revocation-store.interface';
+import { StoreDeadline } from './store-deadline';
 import { storeFailureOf } from './store-errors';
 
 /** How quickly the store has been answering, for health checks. */
@@ -67,7 +68,7 @@ export class StoreLatency {
 
 /**
  * The configured store behind a deadline: every call the request path makes answers within
- * `storeTimeout`, and a database that is down, saturated or too slow surfaces as
+ * `storeTimeout` (or what is left of its operation's budget, see `StoreDeadline`), and a database that is down, saturated or too slow surfaces as
  * `StoreUnavailableException` (503 + `Retry-After`) instead of a driver error or a long wait.
  *
  * A call given up at the deadline may still complete in the database. Callers only act on a
@@ -140,6 +141,11 @@ export class BoundedRevocationStore implements RevocationStore {
   }
 
   private async call<T>(work: () => Promise<T>, withDeadline = true): Promise<T> {
+    const left = StoreDeadline.remaining();
+    const timeoutMs = left === undefined ? this.timeoutMs : Math.min(this.timeoutMs, left);
+    if (withDeadline && timeoutMs <= 0) {
+      throw new StoreUnavailableException('timeout', this.retryAfterSeconds);
+    }
     const done = this.latency.start();
     let timer: NodeJS.Timeout | undefined;
     const attempt = Promise.resolve().then(work);
@@ -149,7 +155,7 @@ export class BoundedRevocationStore implements RevocationStore {
       if (!withDeadline) return;
       timer = setTimeout(
         () => reject(new StoreUnavailableException('timeout', this.retryAfterSeconds)),
-        this.timeoutMs,
+        timeoutMs,
       );
     });
     try {

@@ -1,0 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+
+const budget = new AsyncLocalStorage<number>();
+
+/**
+ * One deadline shared by every store call of an operation (a refresh reads the session, the
+ * versions, then rotates): without it, each call could take almost `storeTimeout` and the client
+ * would wait a multiple of it. An enclosing budget that ends sooner wins.
+ */
+export const StoreDeadline = {
+  run<T>(ms: number, work: () => Promise<T>): Promise<T> {
+    const outer = budget.getStore();
+    const at = performance.now() + ms;
+    return budget.run(outer !== undefined && outer < at ? outer : at, work);
+  },
+
+  /** Milliseconds left in the current operation's budget, or `undefined` outside of one. */
+  remaining(): number | undefined {
+    const at = budget.getStore();
+    return at === undefined ? undefined : at - performance.now();
+  },
+};
