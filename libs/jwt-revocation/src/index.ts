@@ -17,6 +17,7 @@ export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
   InsufficientScopeException,
+  InvalidGrantException,
   InvalidRequestException,
   InvalidTokenException,
   InvalidTokenReason,

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { bearerChallenge } from 'nestjs-jwt-revocation';
+import { bearerChallenge, InvalidGrantException } from 'nestjs-jwt-revocation';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 /**
@@ -20,6 +20,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { status, body } = this.describe(exception);
     const challenge = bearerChallenge(exception);
     if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
+    if (exception instanceof InvalidGrantException) {
+      adapter.setHeader(response, 'Cache-Control', 'no-store');
+    }
     if (exception instanceof TooManyRequestsException) {
       adapter.setHeader(response, 'Retry-After', String(exception.retryAfterSeconds));
     }
