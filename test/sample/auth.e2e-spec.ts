@@ -203,9 +203,14 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       const reuse = await t.http
         .post('/auth/refresh')
         .send({ refresh_token: tokens.refresh_token })
-        .expect(401);
-      expect(reuse.body.error).toBe('invalid_token');
-      expect(await t.refreshStatus(next.body.refresh_token)).toBe(401);
+        .expect(400);
+      expect(reuse.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The refresh token has been revoked; log in again',
+      });
+      expect(reuse.headers['www-authenticate']).toBeUndefined();
+      expect(reuse.headers['cache-control']).toBe('no-store');
+      expect(await t.refreshStatus(next.body.refresh_token)).toBe(400);
       expect(await t.meStatus(next.body.access_token)).toBe(401);
       expect(await t.meStatus(tokens.access_token)).toBe(401);
       const reasons = (await auditOf(t, sid)).map((e) => e.reason);
@@ -221,7 +226,7 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       );
       const ok = results.filter((r) => r.status === 200);
       expect(ok.length).toBeGreaterThan(0);
-      expect(results.every((r) => r.status === 200 || r.status === 401)).toBe(true);
+      expect(results.every((r) => r.status === 200 || r.status === 400)).toBe(true);
       expect(new Set(ok.map((r) => r.body.refresh_token as string)).size).toBe(1);
       expect(await t.refreshStatus(ok[0].body.refresh_token)).toBe(200);
     });
@@ -229,9 +234,9 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
     it('ends the session when it is refreshed from another user agent', async () => {
       const { tokens } = await t.signUp({ 'User-Agent': 'phone-app/1.0' });
       const sid = claimsOf(tokens.access_token).sid as string;
-      expect(await t.refreshStatus(tokens.refresh_token, { 'User-Agent': 'curl/8.0' })).toBe(401);
+      expect(await t.refreshStatus(tokens.refresh_token, { 'User-Agent': 'curl/8.0' })).toBe(400);
       expect(await t.refreshStatus(tokens.refresh_token, { 'User-Agent': 'phone-app/1.0' })).toBe(
-        401,
+        400,
       );
       expect(await t.meStatus(tokens.access_token)).toBe(401);
       const entries = await auditOf(t, sid);
@@ -249,7 +254,14 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       const { tokens } = await t.signUp();
       const sid = claimsOf(tokens.access_token).sid as string;
       await t.advance(61 * MINUTE);
-      expect(await t.refreshStatus(tokens.refresh_token)).toBe(401);
+      const idle = await t.http.post('/auth/refresh').send({ refresh_token: tokens.refresh_token });
+      expect([idle.status, idle.body]).toEqual([
+        400,
+        {
+          error: 'invalid_grant',
+          error_description: 'The refresh token has expired; log in again',
+        },
+      ]);
       expect(await t.meStatus(tokens.access_token)).toBe(401);
       expect((await auditOf(t, sid)).map((e) => e.reason)).toContain('session_timeout');
     });
@@ -265,7 +277,7 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
         tokens = res.body;
       }
       await t.advance(40 * MINUTE);
-      expect(await t.refreshStatus(tokens.refresh_token)).toBe(401);
+      expect(await t.refreshStatus(tokens.refresh_token)).toBe(400);
     });
 
     it('refuses an access token in place of a refresh token', async () => {
@@ -273,8 +285,11 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       const res = await t.http
         .post('/auth/refresh')
         .send({ refresh_token: tokens.access_token })
-        .expect(401);
-      expect(res.body.error).toBe('invalid_token');
+        .expect(400);
+      expect(res.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The refresh token is invalid',
+      });
     });
 
     it.each([
@@ -290,8 +305,13 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       ['garbage', 'not-a-token'],
       ['a forged token', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
       ['a huge string', 'a'.repeat(20_000)],
-    ])('answers 401 for %s', async (_, token) => {
-      await t.http.post('/auth/refresh').send({ refresh_token: token }).expect(401);
+    ])('answers 400 invalid_grant for %s, with no bearer challenge', async (_, token) => {
+      const res = await t.http.post('/auth/refresh').send({ refresh_token: token }).expect(400);
+      expect(res.body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'The refresh token is invalid',
+      });
+      expect(res.headers['www-authenticate']).toBeUndefined();
     });
   });
 
@@ -303,7 +323,7 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       await t.http.post('/auth/logout').set(bearer(here.access_token)).expect(204);
       const denied = await t.http.get('/me').set(bearer(here.access_token)).expect(401);
       expect(denied.headers['www-authenticate']).toContain('error="invalid_token"');
-      expect(await t.refreshStatus(here.refresh_token)).toBe(401);
+      expect(await t.refreshStatus(here.refresh_token)).toBe(400);
       expect(await t.meStatus(there.access_token)).toBe(200);
       expect(await t.refreshStatus(there.refresh_token)).toBe(200);
       const sid = claimsOf(here.access_token).sid as string;
@@ -327,7 +347,7 @@ describe.each(sampleMatrix())('sample auth on %s with %s', (kind, adapter) => {
       await t.http.post('/auth/logout-all').set(bearer(a.access_token)).expect(204);
       for (const tokens of [a, b]) {
         expect(await t.meStatus(tokens.access_token)).toBe(401);
-        expect(await t.refreshStatus(tokens.refresh_token)).toBe(401);
+        expect(await t.refreshStatus(tokens.refresh_token)).toBe(400);
       }
       expect(await t.meStatus(other.tokens.access_token)).toBe(200);
       const fresh = await t.login(user.email, user.password);
@@ -366,7 +386,7 @@ describe.each(sampleMatrix().slice(0, 1))(
         expect(res.body.error).toBe('account_changed');
         const pair = await issue.mock.results[0].value;
         expect(await t.meStatus(pair.accessToken)).toBe(401);
-        expect(await t.refreshStatus(pair.refreshToken)).toBe(401);
+        expect(await t.refreshStatus(pair.refreshToken)).toBe(400);
       } finally {
         read.mockRestore();
         issue.mockRestore();
@@ -391,8 +411,8 @@ describe.each(sampleMatrix().slice(0, 1))(
         .post('/auth/refresh')
         .send({ refresh_token: tokens.refresh_token })
         .expect(200);
-      expect(await t.refreshStatus(tokens.refresh_token)).toBe(401);
-      expect(await t.refreshStatus(next.body.refresh_token)).toBe(401);
+      expect(await t.refreshStatus(tokens.refresh_token)).toBe(400);
+      expect(await t.refreshStatus(next.body.refresh_token)).toBe(400);
     });
   },
 );

@@ -113,7 +113,7 @@ describe.each<DatabaseKind>(['sqlite', 'postgres'])('restart durability on %s', 
       await app.http
         .post('/auth/refresh')
         .send({ refresh_token: revoked.tokens.refresh_token })
-        .expect(401);
+        .expect(400);
     }
     await app.http.get('/me').set(bearer(bystander.tokens.access_token)).expect(200);
     await app.http

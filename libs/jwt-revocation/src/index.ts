@@ -18,6 +18,7 @@ export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
   InsufficientScopeException,
+  InvalidGrantException,
   InvalidRequestException,
   InvalidTokenException,
   MissingTokenException,

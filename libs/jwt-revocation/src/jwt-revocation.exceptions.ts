@@ -39,6 +39,21 @@ export class InvalidRequestException extends BadRequestException {
   }
 }
 
+/**
+ * A refresh token was refused (unknown, forged, expired, revoked, reused, of the wrong type):
+ * 400 `{"error": "invalid_grant", "error_description": ...}` per RFC 6749 §5.2, without a
+ * `WWW-Authenticate` challenge (that belongs to bearer-protected routes). `reason` is for logs.
+ */
+export class InvalidGrantException extends BadRequestException {
+  constructor(
+    readonly reason: string,
+    description: string,
+    options?: { cause?: unknown },
+  ) {
+    super({ error: 'invalid_grant', error_description: description }, options);
+  }
+}
+
 /** The token is malformed, expired, forged or otherwise not acceptable: 401 `invalid_token`. */
 export class InvalidTokenException extends UnauthorizedException {
   constructor(
@@ -135,6 +150,7 @@ export function rejectionReason(error: unknown): string {
   if (error instanceof TokenRevokedException)
     return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
   if (error instanceof InvalidTokenException) return error.reason;
+  if (error instanceof InvalidGrantException) return `invalid_grant_${error.reason}`;
   if (error instanceof MissingTokenException) return 'missing';
   if (error instanceof InvalidRequestException) return 'invalid_request';
   if (error instanceof InsufficientScopeException) return 'insufficient_scope';

@@ -1,5 +1,6 @@
 import { Body, Controller, Header, HttpCode, Inject, Post } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -47,7 +48,11 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: TokenResponse, description: 'A rotated pair' })
-  @ApiUnauthorizedResponse({ description: 'Expired, revoked, reused or idle refresh token' })
+  @ApiBadRequestResponse({
+    description:
+      'RFC 6749 §5.2 `{ "error": "invalid_grant", "error_description": ... }`: the refresh token is ' +
+      'unknown, expired, revoked or reused (log in again); or the body is invalid',
+  })
   async refresh(@Body() body: RefreshDto, @Client() client: ClientContext): Promise<TokenResponse> {
     return toTokenResponse(await this.auth.refresh(body.refresh_token, client));
   }

@@ -216,9 +216,22 @@ describe('loadSampleConfig', () => {
   });
 
   it('counts JWT_SECRET in UTF-8 bytes', () => {
-    expect(load({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret).toBe('é'.repeat(16));
+    expect(load({ JWT_SECRET: 'ÄÖÜäöüéèêàçñßøåæ' }).jwt.secret).toBe('ÄÖÜäöüéèêàçñßøåæ');
     expect(problemsOf({ JWT_SECRET: 'é'.repeat(15) })).toEqual([expect.stringContaining('got 30')]);
   });
+
+  it.each([
+    ['a'.repeat(32), /JWT_SECRET: the HS256 secret is weak: it has only 1 distinct bytes/],
+    ['secret'.repeat(6), /JWT_SECRET: the HS256 secret is weak: it has only 5 distinct bytes/],
+    ['your-256-bit-secret-your-256-bit', /JWT_SECRET: .*well-known example secrets/],
+  ])(
+    'refuses the weak JWT_SECRET %p in production, saying how to make a good one',
+    (secret, why) => {
+      const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: secret });
+      expect(problems).toEqual([expect.stringMatching(why)]);
+      expect(problems[0]).toContain('openssl rand -base64 48');
+    },
+  );
 
   it('refuses two keys at once', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([

@@ -120,7 +120,8 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     try {
       validateJwtRevocationOptions(config.jwt);
     } catch (error) {
-      read.problem((error as Error).message);
+      const message = (error as Error).message.replace(/^jwt-revocation: /, '');
+      read.problem(config.jwt.secret !== undefined ? `JWT_SECRET: ${message}` : message);
     }
   }
   read.assertValid();

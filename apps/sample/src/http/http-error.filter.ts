@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import {
   bearerChallenge,
+  InvalidGrantException,
   retryAfter,
   storeFailureOf,
   StoreUnavailableException,
@@ -32,6 +33,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { status, body } = this.describe(exception);
     const challenge = bearerChallenge(exception);
     if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
+    if (exception instanceof InvalidGrantException) {
+      adapter.setHeader(response, 'Cache-Control', 'no-store');
+    }
     const wait =
       exception instanceof TooManyRequestsException
         ? String(exception.retryAfterSeconds)

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { setup } from '../../test/setup';
-import { InvalidTokenException, TokenRevokedException } from '../jwt-revocation.exceptions';
+import {
+  InvalidGrantException,
+  InvalidTokenException,
+  TokenRevokedException,
+} from '../jwt-revocation.exceptions';
 import { RefreshTokenReusedException } from './session.service';
 
 const SECOND = 1000;
@@ -52,7 +56,7 @@ describe('SessionService', () => {
       RefreshTokenReusedException,
     );
     await expect(ctx.sessions.refresh(third.refreshToken)).rejects.toBeInstanceOf(
-      TokenRevokedException,
+      InvalidGrantException,
     );
     expect(() =>
       ctx.revocations.assertNotRevoked(ctx.verifier.verifyAccessToken(third.accessToken)),
@@ -82,7 +86,7 @@ describe('SessionService', () => {
       RefreshTokenReusedException,
     );
     await expect(ctx.sessions.refresh(successor.refreshToken)).rejects.toBeInstanceOf(
-      TokenRevokedException,
+      InvalidGrantException,
     );
   });
 
@@ -135,7 +139,10 @@ describe('SessionService', () => {
     ctx = await setup({ sessionIdleTimeout: 60, sessionAbsoluteTimeout: 150, accessTokenTtl: 30 });
     const idle = await ctx.sessions.issue('u1');
     ctx.clock.advance(61 * SECOND);
-    await expect(ctx.sessions.refresh(idle.refreshToken)).rejects.toThrow(/idle/);
+    await expect(ctx.sessions.refresh(idle.refreshToken)).rejects.toMatchObject({
+      reason: 'expired',
+      cause: { message: expect.stringMatching(/idle/) },
+    });
     expect((await ctx.revocations.audit())[0]).toEqual(
       expect.objectContaining({ target: idle.sessionId, reason: 'session_timeout' }),
     );
@@ -149,7 +156,10 @@ describe('SessionService', () => {
     const claims = ctx.verifier.verifyAccessToken(pair.accessToken);
     expect(claims.exp * 1000).toBeLessThanOrEqual(start + 150 * SECOND);
     ctx.clock.advance(2 * SECOND);
-    await expect(ctx.sessions.refresh(pair.refreshToken)).rejects.toThrow(/maximum lifetime/);
+    await expect(ctx.sessions.refresh(pair.refreshToken)).rejects.toMatchObject({
+      reason: 'expired',
+      cause: { message: expect.stringMatching(/maximum lifetime/) },
+    });
     expect(await ctx.sessions.list('u1')).toEqual([]);
   });
 
@@ -183,7 +193,7 @@ describe('SessionService', () => {
     expect(() => ctx.revocations.assertNotRevoked(beforeClaims)).toThrow(TokenRevokedException);
     expect(() => ctx.revocations.assertNotRevoked(afterClaims)).not.toThrow();
     await expect(ctx.sessions.refresh(before.refreshToken)).rejects.toBeInstanceOf(
-      TokenRevokedException,
+      InvalidGrantException,
     );
     await expect(ctx.sessions.refresh(after.refreshToken)).resolves.toBeDefined();
     expect((await ctx.sessions.list('u1')).map((s) => s.id)).toEqual([after.sessionId]);

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
-import { InvalidTokenException, TokenRevokedException } from '../jwt-revocation.exceptions';
+import {
+  InvalidGrantException,
+  InvalidTokenException,
+  TokenRevokedException,
+} from '../jwt-revocation.exceptions';
 import { RevocationContext, RevocationService } from '../revocation/revocation.service';
 import { RevocationSync } from '../revocation/revocation-sync.service';
 import { RevocationStore, SessionRecord } from '../storage/revocation-store.interface';
@@ -51,12 +55,13 @@ export interface RefreshOptions {
 }
 
 /** Presented refresh token had already been rotated: its whole session was revoked. */
-export class RefreshTokenReusedException extends TokenRevokedException {
+export class RefreshTokenReusedException extends InvalidGrantException {
   constructor(
     readonly sessionId: string,
     readonly subject: string,
+    description = 'The refresh token has been revoked; log in again',
   ) {
-    super('refresh_reuse');
+    super('refresh_reuse', description);
   }
 }
 
@@ -98,13 +103,44 @@ export class SessionService {
    * Rotates a refresh token: returns a new pair and invalidates the one presented. Presenting a
    * token that was already rotated revokes the whole session, except within `refreshReuseGrace`
    * after the rotation, where the same successor is returned again (never a second one).
+   * Every refusal is an `InvalidGrantException` (RFC 6749 §5.2); reuse is its subclass
+   * `RefreshTokenReusedException`.
    */
   refresh(
     refreshToken: unknown,
     context: ClientContext = {},
     options: RefreshOptions = {},
   ): Promise<TokenPair> {
-    return this.withinDeadline(() => this.rotate(refreshToken, context, options));
+    return this.withinDeadline(async () => {
+      try {
+        return await this.rotate(refreshToken, context, options);
+      } catch (error) {
+        throw this.asInvalidGrant(error);
+      }
+    });
+  }
+
+  /**
+   * RFC 6749 §5.2 `invalid_grant` for a refused refresh token. The description says what the
+   * client can do (log in again) unless `errorDetail` is `verbose`. Other errors (a store outage)
+   * pass unchanged.
+   */
+  private asInvalidGrant(error: unknown): unknown {
+    if (!(error instanceof InvalidTokenException)) return error;
+    const verbose = this.config.errorDetail === 'verbose';
+    const description =
+      error instanceof TokenRevokedException
+        ? `The refresh token has been revoked; log in again${verbose ? ` (${error.revokedBy})` : ''}`
+        : verbose
+          ? error.message
+          : error.reason === 'expired'
+            ? 'The refresh token has expired; log in again'
+            : 'The refresh token is invalid';
+    return new InvalidGrantException(
+      error instanceof TokenRevokedException ? `revoked_${error.revokedBy}` : error.reason,
+      description,
+      { cause: error },
+    );
   }
 
   private async rotate(
@@ -153,7 +189,13 @@ export class SessionService {
       now - session.rotatedAt <= this.config.refreshReuseGraceMs;
     if (withinGrace) return this.pair(session, now);
     await this.revocations.revokeSession(session.id, { reason: 'refresh_reuse', actor: 'system' });
-    throw new RefreshTokenReusedException(session.id, session.subject);
+    throw new RefreshTokenReusedException(
+      session.id,
+      session.subject,
+      this.config.errorDetail === 'verbose'
+        ? 'The refresh token was already used; its session has ended, log in again'
+        : undefined,
+    );
   }
 
   /** Ends one session (its access tokens and refresh tokens). */
@@ -227,7 +269,10 @@ export class SessionService {
         reason: 'session_timeout',
         actor: 'system',
       });
-      throw new InvalidTokenException('expired', 'The session has reached its maximum lifetime');
+      throw new InvalidTokenException(
+        'expired',
+        'The refresh token has expired: its session reached its maximum lifetime',
+      );
     }
     const versions = await this.store.versions(session.subject);
     if (!isSessionActive(session, versions, now)) throw new TokenRevokedException('session');
@@ -238,7 +283,10 @@ export class SessionService {
         reason: 'session_timeout',
         actor: 'system',
       });
-      throw new InvalidTokenException('expired', 'The session has been idle for too long');
+      throw new InvalidTokenException(
+        'expired',
+        'The refresh token has expired: its session was idle for too long',
+      );
     }
     return session;
   }

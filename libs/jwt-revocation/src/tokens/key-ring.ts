@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { JwtAlgorithm, JwtAsymmetricKey } from '../jwt-revocation.options';
+import { SECRET_ADVICE, weakSecretReason } from './secret-strength';
 
 /** A key of the ring, ready for signing and verifying. */
 export interface RingKey {
@@ -69,8 +70,12 @@ export class KeyRing {
     if (key.type !== 'secret') throw new Error('jwt-revocation: `secret` must be a secret key.');
     if ((key.symmetricKeySize ?? 0) < MIN_HS256_BYTES) {
       throw new Error(
-        `jwt-revocation: the HS256 secret must be at least ${MIN_HS256_BYTES} bytes.`,
+        `jwt-revocation: the HS256 secret must be at least ${MIN_HS256_BYTES} bytes; ${SECRET_ADVICE}.`,
       );
+    }
+    const weakness = weakSecretReason(key.export());
+    if (weakness) {
+      throw new Error(`jwt-revocation: the HS256 secret is weak: ${weakness}; ${SECRET_ADVICE}.`);
     }
     return new KeyRing([{ alg: 'HS256', verifyKey: key, signKey: key }]);
   }
