@@ -1,7 +1,13 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { createPublicKey, KeyObject } from 'node:crypto';
+import type { JwtAsymmetricKey } from 'nestjs-jwt-revocation';
 import { SampleConfig } from '../config/sample.config';
+
+function publicKeyOf(key: JwtAsymmetricKey): KeyObject {
+  if (key.publicKey instanceof KeyObject) return key.publicKey;
+  return createPublicKey((key.publicKey ?? key.privateKey) as KeyObject | string);
+}
 
 @ApiTags('keys')
 @Controller('.well-known')
@@ -11,9 +17,7 @@ export class JwksController {
   constructor(@Inject(SampleConfig) config: SampleConfig) {
     this.keySet = {
       keys: (config.jwt.keys ?? []).map((key) => ({
-        ...createPublicKey((key.publicKey ?? key.privateKey) as KeyObject | string).export({
-          format: 'jwk',
-        }),
+        ...publicKeyOf(key).export({ format: 'jwk' }),
         kid: key.kid,
         alg: key.algorithm,
         use: 'sig',
