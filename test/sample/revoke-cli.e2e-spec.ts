@@ -1,0 +1,263 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SampleConfig } from '../../apps/sample/src/config/sample.config';
+import { createTestDatabase, TestDatabase } from '../support/databases';
+import { REDIS_URL } from '../support/redis-server';
+import { until } from '../support/until';
+import {
+  auditOf,
+  bearer,
+  claimsOf,
+  freshIp,
+  sampleMatrix,
+  SampleTestApp,
+} from './support/sample-app';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed, for `--json` runs. */
+  json: Record<string, unknown>;
+}
+
+/** Runs `npm run revoke -- …` as operators do (through scripts/revoke.js, building when stale). */
+function revoke(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/revoke.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        // not a --json run
+      }
+      resolve({ status, stdout, stderr, json });
+    });
+  });
+}
+
+/** What the guard alone decides (`GET /me` also reads the account). */
+const guardStatus = async (t: SampleTestApp, accessToken: string) =>
+  (await t.http.get('/me/sessions').set(bearer(accessToken))).status;
+
+/** Both instances refuse the token, within the propagation bound. */
+async function refusedEverywhere(instances: SampleTestApp[], accessToken: string): Promise<void> {
+  for (const t of instances) {
+    await until(async () => (await guardStatus(t, accessToken)) === 401, 2000, 'refused');
+  }
+}
+
+const matrix = sampleMatrix().filter(
+  ([kind, adapter]) => kind !== 'mariadb' && adapter === 'fastify',
+);
+
+describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, adapter) => {
+  let database: TestDatabase;
+  let dataDir: string;
+  let a: SampleTestApp;
+  let b: SampleTestApp;
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => revoke(env, ...args);
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    dataDir = mkdtempSync(join(tmpdir(), 'revoke-cli-'));
+    env = {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      REDIS_URL,
+      REDIS_CHANNEL: `revoke-cli-test:${randomBytes(4).toString('hex')}`,
+    };
+    // No polling: a running instance can only learn of the CLI's revocations through the transport.
+    const options = { database, tune: (config: SampleConfig) => (config.jwt.pollInterval = 0) };
+    a = await SampleTestApp.start(kind, adapter, env, options);
+    b = await SampleTestApp.start(kind, adapter, env, options);
+    // The first run builds the CLI when its output is stale.
+    expect((await cli('--help')).status).toBe(0);
+  }, 300_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('revokes a user named by email, on both instances, audited with reason and actor', async () => {
+    const { user, tokens } = await a.signUp();
+    const other = await b.signUp();
+    const run = await cli(
+      'user',
+      user.email,
+      '--reason',
+      'laptop stolen',
+      '--actor',
+      'ops:jo',
+      '--json',
+    );
+    expect(run.status).toBe(0);
+    expect(run.json).toEqual({
+      kind: 'user',
+      target: user.id,
+      revoked: 1,
+      reason: 'laptop stolen',
+      actor: 'ops:jo',
+      suspended: false,
+    });
+    await refusedEverywhere([a, b], tokens.access_token);
+    expect(await b.refreshStatus(tokens.refresh_token)).toBe(401);
+    expect(await guardStatus(a, other.tokens.access_token)).toBe(200);
+    const again = await a.login(user.email, user.password);
+    expect(await guardStatus(b, again.access_token)).toBe(200);
+    expect(await auditOf(a, user.id)).toEqual([
+      expect.objectContaining({ kind: 'user', reason: 'laptop stolen', actor: 'ops:jo', count: 1 }),
+    ]);
+  });
+
+  it('suspends a departing user with --suspend: tokens refused and logins too', async () => {
+    const { user, tokens } = await b.signUp();
+    const run = await cli('user', user.id, '-r', 'left the company', '--suspend');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`Revoked user ${user.id}: 1 ended`);
+    expect(run.stdout).toContain('the account is suspended');
+    await refusedEverywhere([a, b], tokens.access_token);
+    const login = await a.http
+      .post('/auth/login')
+      .send({ email: user.email, password: user.password });
+    expect(login.status).not.toBe(200);
+  });
+
+  it('lists sessions and ends one named by its refresh token', async () => {
+    const { user, tokens } = await a.signUp();
+    const laptop = await b.login(user.email, user.password);
+    const list = await cli('sessions', user.email, '--json');
+    expect(list.status).toBe(0);
+    expect(list.json.user).toBe(user.id);
+    const ids = (list.json.sessions as { id: string }[]).map((s) => s.id).sort();
+    expect(ids).toEqual(
+      [claimsOf(tokens.access_token).sid, claimsOf(laptop.access_token).sid].sort(),
+    );
+
+    const run = await cli(
+      'session',
+      laptop.refresh_token,
+      '--reason',
+      'refresh token stolen',
+      '--json',
+    );
+    expect(run.status).toBe(0);
+    expect(run.json).toMatchObject({
+      kind: 'session',
+      target: claimsOf(laptop.access_token).sid,
+      revoked: 1,
+    });
+    await refusedEverywhere([a, b], laptop.access_token);
+    expect(await a.refreshStatus(laptop.refresh_token)).toBe(401);
+    expect(await guardStatus(b, tokens.access_token)).toBe(200);
+  });
+
+  it('revokes one access token, given whole or by jti', async () => {
+    const { user, tokens } = await a.signUp();
+    const second = await a.login(user.email, user.password);
+    expect((await cli('token', tokens.access_token, '-r', 'pasted in a ticket')).status).toBe(0);
+    expect(
+      (await cli('token', String(claimsOf(second.access_token).jti), '-r', 'leaked')).status,
+    ).toBe(0);
+    await refusedEverywhere([a, b], tokens.access_token);
+    await refusedEverywhere([a, b], second.access_token);
+    const fresh = await b.refreshStatus(tokens.refresh_token);
+    expect(fresh).toBe(200);
+  });
+
+  it('ends the sessions seen from an IP', async () => {
+    const ip = freshIp();
+    const { tokens } = await a.signUp(ip);
+    const elsewhere = await b.signUp(freshIp());
+    const run = await cli('ip', ip['X-Forwarded-For'], '-r', 'botnet', '--json');
+    expect(run.json).toMatchObject({ kind: 'ip', target: ip['X-Forwarded-For'], revoked: 1 });
+    await refusedEverywhere([a, b], tokens.access_token);
+    expect(await guardStatus(a, elsewhere.tokens.access_token)).toBe(200);
+  });
+
+  it('shows the audit trail', async () => {
+    const run = await cli('audit', '--kind', 'ip', '--limit', '5', '--json');
+    expect(run.status).toBe(0);
+    expect(run.json.entries).toEqual([
+      expect.objectContaining({
+        kind: 'ip',
+        reason: 'botnet',
+        actor: expect.stringMatching(/^cli:/),
+      }),
+    ]);
+    const text = await cli('audit', '--limit', '1');
+    expect(text.stdout).toMatch(/ip .* botnet {2}by cli:/);
+  });
+
+  it.each([
+    ['an unknown user', ['user', 'nobody@example.test', '-r', 'x', '--json'], 3],
+    ['an unknown session', ['session', 'no-such-session', '-r', 'x', '--json'], 3],
+    ['a user with no sessions to list', ['sessions', 'nobody@example.test', '--json'], 3],
+    ['a missing reason', ['user', 'nobody@example.test', '--json'], 2],
+    ['a reason too long', ['ip', '10.0.0.1', '-r', 'x'.repeat(65), '--json'], 2],
+    ['a bad IP address', ['ip', '10.0.0', '-r', 'x', '--json'], 2],
+    ['revoke all without confirmation', ['all', '-r', 'x', '--json'], 2],
+    ['a bad --limit', ['audit', '--limit', '0'], 2],
+    ['an unknown command', ['revoke-everyone'], 2],
+  ])('exits with the documented status for %s', async (_, args, status) => {
+    const run = await cli(...args);
+    expect(run.status).toBe(status);
+    if (args.includes('--json') && status === 3) {
+      expect(run.json).toEqual({ error: 'not_found', message: expect.any(String) });
+    }
+  });
+
+  it('exits 4 when the store cannot be reached, and 2 on an invalid configuration', async () => {
+    const down = await revoke(
+      { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' },
+      'all',
+      '-r',
+      'x',
+      '--confirm',
+      'REVOKE ALL',
+    );
+    expect(down.status).toBe(4);
+    expect(down.stderr).toContain('cannot open or migrate the database');
+    const invalid = await revoke({ ...env, REVOCATION_MODE: 'maybe' }, 'audit');
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toContain('REVOCATION_MODE must be one of denylist, allowlist');
+  });
+
+  it('kill switch: every earlier token refused on both instances, new logins work at once', async () => {
+    const first = await a.signUp();
+    const second = await b.signUp();
+    const run = await cli(
+      'all',
+      '--confirm',
+      'REVOKE ALL',
+      '--reason',
+      'signing key leaked',
+      '--json',
+    );
+    expect(run.status).toBe(0);
+    expect(run.json).toMatchObject({ kind: 'global', target: '*', reason: 'signing key leaked' });
+    await refusedEverywhere([a, b], first.tokens.access_token);
+    await refusedEverywhere([a, b], second.tokens.access_token);
+    const again = await a.login(second.user.email, second.user.password);
+    expect(await guardStatus(a, again.access_token)).toBe(200);
+    expect(await guardStatus(b, again.access_token)).toBe(200);
+  });
+});
