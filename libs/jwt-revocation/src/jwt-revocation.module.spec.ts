@@ -1,6 +1,8 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { JwtRevocationModuleAsyncOptions } from './index';
 import { JwtRevocationModule } from './jwt-revocation.module';
+import { RevocationService } from './revocation/revocation.service';
 import type { JwtRevocationModuleOptions } from './jwt-revocation.options';
 import { MemoryRevocationStore } from './storage/memory-revocation.store';
 import type { RevocationStore } from './storage/revocation-store.interface';
@@ -84,5 +86,19 @@ describe('JwtRevocationModule on the in-memory store', () => {
 
   it('says nothing about a store of its own', async () => {
     expect(await boot({ store: otherStore() }, 'production')).toEqual([]);
+  });
+});
+
+describe('JwtRevocationModule.forRootAsync', () => {
+  it('takes options typed by the exported JwtRevocationModuleAsyncOptions', async () => {
+    const options: JwtRevocationModuleAsyncOptions = {
+      useFactory: async () => ({ secret: SECRET, pollInterval: 0, store: otherStore() }),
+      isGlobal: false,
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [JwtRevocationModule.forRootAsync(options)],
+    }).compile();
+    expect(moduleRef.get(RevocationService)).toBeInstanceOf(RevocationService);
+    await moduleRef.close();
   });
 });
