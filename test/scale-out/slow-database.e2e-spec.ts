@@ -122,6 +122,10 @@ describe.each(kinds)('one instance with a slow link to %s', (kind) => {
     expectUnavailable(logout, 'POST /auth/logout');
     expectUnavailable(revoke, 'POST /admin/revocations');
     expectUnavailable(me, 'GET /me');
+    console.log(
+      `slow link to ${kind} (2 s each way, ${DEADLINE_MS} ms deadline): 503 after ` +
+        `password ${password.ms} ms, logout ${logout.ms} ms, admin revoke ${revoke.ms} ms, /me ${me.ms} ms`,
+    );
 
     // Let whatever the slow link still carries reach the database, then look from B.
     proxy.latencyMs = 0;
@@ -193,6 +197,9 @@ describe.each(
     expectUnavailable(logout, 'POST /auth/logout');
     expectUnavailable(me, 'GET /me');
     expectUnavailable(login, 'POST /auth/login');
+    console.log(
+      `exhausted pool on ${kind} (${adapter}): 503 after logout ${logout.ms} ms, /me ${me.ms} ms, login ${login.ms} ms`,
+    );
 
     // Past every queued wait: none of them may run once the connection is free.
     await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 500));

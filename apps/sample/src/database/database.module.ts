@@ -19,14 +19,23 @@ export class DatabaseUnavailableError extends Error {
 }
 
 async function openDataSource(config: SampleConfig): Promise<DataSource> {
+  const { database } = config;
+  // A migration may rewrite a large table: on a server, migrations run on a connection of their own
+  // without the request-sized statement deadline (SQLite has none, and `:memory:` must stay one).
+  const migrateApart = config.migrationsRun && database.type !== 'sqlite';
   try {
+    if (migrateApart) {
+      await new DataSource(dataSourceOptions({ ...database, timeout: 0 }, true))
+        .initialize()
+        .then((migrator) => migrator.destroy());
+    }
     const dataSource = await new DataSource(
-      dataSourceOptions(config.database, config.migrationsRun),
+      dataSourceOptions(database, config.migrationsRun && !migrateApart),
     ).initialize();
-    boundPoolWaits(dataSource, Math.ceil(config.database.timeout * 1000));
+    boundPoolWaits(dataSource, Math.ceil(database.timeout * 1000));
     return dataSource;
   } catch (error) {
-    const where = config.database.type === 'sqlite' ? config.database.path : config.database.type;
+    const where = database.type === 'sqlite' ? database.path : database.type;
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseUnavailableError(
       `cannot open or migrate the database (${where}): ${reason}`,

@@ -10,8 +10,8 @@ const PING_TIMEOUT_MS = 1000;
  * Terminus health indicator: up while the store answers and the revocation cache is loaded and
  * fresh; reports transport state and cache lag either way, and `storeState: 'degraded'` (still up)
  * while store calls take longer than `slowStoreThreshold`: requests that need the store may then
- * answer 503 at `storeTimeout`, but the instance still serves every other request. Add it to `providers` next to
- * `TerminusModule` and call `isHealthy()` from your `@HealthCheck()` route.
+ * answer 503 at `storeTimeout`, but the instance still serves every other request. Add it to
+ * `providers` next to `TerminusModule` and call `isHealthy()` from your `@HealthCheck()` route.
  */
 @Injectable()
 export class JwtRevocationHealthIndicator {

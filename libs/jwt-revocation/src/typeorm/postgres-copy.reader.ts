@@ -7,6 +7,7 @@ import type { RevocationChange } from '../storage/revocation-store.interface';
 
 /** The part of a `pg` client used here. */
 interface CopyClient {
+  query(text: string): Promise<unknown>;
   query<T>(stream: T): T;
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
@@ -33,7 +34,9 @@ const UNESCAPED: Record<string, string> = {
  * costs it twice as much), and TCP back-pressure holds the server while the consumer works.
  * A consumer that stops early costs the connection: it is closed, since a COPY cannot be
  * interrupted politely, and the pool opens another. The pool's `query_timeout`, if any, bounds
- * each wait for data rather than the whole COPY, which may take longer than any single query.
+ * each wait for data rather than the whole COPY, which may take longer than any single query; for
+ * the same reason a server-side `statement_timeout` (set to bound requests) is lifted for the COPY
+ * and restored after it.
  */
 export async function* copyChanges(
   dataSource: DataSource,
@@ -49,6 +52,7 @@ export async function* copyChanges(
   let stream: Submitted | undefined;
   let finished = false;
   try {
+    await client.query('SET statement_timeout = 0');
     stream = client.query(copyTo(`COPY (${select}) TO STDOUT`)) as Submitted;
     // pg arms query_timeout for the whole query and disarms it only through this callback, which
     // pg-copy-streams never calls: left armed, it fails a long COPY mid-stream, or fires after it.
@@ -70,6 +74,8 @@ export async function* copyChanges(
       rest = text.slice(at);
     }
     if (batch.length > 0) yield batch;
+    // Back to the connection's own setting (from its startup parameters) before the pool reuses it.
+    await client.query('RESET statement_timeout');
     finished = true;
   } finally {
     client.removeListener('error', onError);

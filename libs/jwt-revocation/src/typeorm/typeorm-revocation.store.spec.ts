@@ -197,6 +197,33 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     },
   );
 
+  postgresOnly(
+    'lifts a statement_timeout meant for requests for the snapshot COPY, and restores it after',
+    async () => {
+      const db = await createTestDatabase(kind);
+      try {
+        const ds = await openRevocationDataSource(db, {
+          poolSize: 1,
+          extra: { statement_timeout: 300, query_timeout: 2000 },
+        });
+        // About 600 ms in all, each row within 100 ms.
+        const slow = copyChanges(
+          ds,
+          `SELECT g::bigint, 'jti', 't' || g, 1::bigint FROM generate_series(1, 6) g, LATERAL pg_sleep(0.1 + 0 * g)`,
+          10,
+        );
+        const batches: number[] = [];
+        for await (const batch of slow) batches.push(batch.length);
+        expect(batches).toEqual([6]);
+        expect(await ds.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '300ms' }]);
+        await expect(ds.query('SELECT pg_sleep(0.5)')).rejects.toThrow(/statement timeout/);
+        await ds.destroy();
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
   it('runs its migrations once, and refuses to revert the one that would drop revocations', async () => {
     const db = await createTestDatabase(kind);
     try {
