@@ -20,6 +20,8 @@ export interface SampleConfig {
   httpAdapter: HttpAdapterKind;
   /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** A client must send its headers within `headers` and its whole request within `request` seconds (else 408). */
+  httpTimeouts: { headers: number; request: number };
   dataDir: string;
   database: DatabaseConfig;
   /** When set, revocations are announced to other instances through Redis pub/sub at once. */
@@ -84,6 +86,10 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     host: read.text('HOST') ?? '0.0.0.0',
     httpAdapter: read.oneOf('HTTP_ADAPTER', ['fastify', 'express'], 'fastify'),
     trustProxy: read.boolean('TRUST_PROXY', false),
+    httpTimeouts: {
+      headers: read.duration('HTTP_HEADERS_TIMEOUT', 10, 1, 300),
+      request: read.duration('HTTP_REQUEST_TIMEOUT', 30, 1, 3600),
+    },
     dataDir,
     database,
     redis: parseRedis(read),
@@ -100,6 +106,9 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     warnings: [],
   };
   config.transport = parseTransport(read, config.redis, database);
+  if (config.httpTimeouts.request < config.httpTimeouts.headers) {
+    read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
+  }
   const secret = read.text('JWT_SECRET');
   const keyFile = read.text('JWT_PRIVATE_KEY_FILE');
   if (secret !== undefined && keyFile !== undefined) {
