@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { sampleMatrix, SampleTestApp } from './support/sample-app';
+import { bearer, sampleMatrix, SampleTestApp } from './support/sample-app';
+
+const METRICS_TOKEN = 'metrics-token-for-the-scraper-0123';
 
 /** Sends `head` on a raw socket and returns the status line and how long the server took to answer. */
 function slowRequest(port: number, head: string): Promise<{ status: string; ms: number }> {
@@ -47,6 +49,43 @@ describe.each(sampleMatrix().filter(([kind]) => kind === 'sqlite'))(
       expect(res.status).toBe('HTTP/1.1 408 Request Timeout');
       expect(res.ms).toBeGreaterThanOrEqual(1900);
       expect(res.ms).toBeLessThan(4500);
+    });
+
+    describe('/metrics', () => {
+      let guarded: SampleTestApp;
+      let production: SampleTestApp;
+
+      beforeAll(async () => {
+        guarded = await SampleTestApp.start(kind, adapter, { METRICS_TOKEN });
+        production = await SampleTestApp.start(kind, adapter, { NODE_ENV: 'production' });
+      });
+      afterAll(async () => {
+        await guarded?.close();
+        await production?.close();
+      });
+
+      it('is public outside production when no METRICS_TOKEN is set', async () => {
+        await t.http.get('/metrics').expect(200);
+      });
+
+      it('needs Authorization: Bearer METRICS_TOKEN when one is set', async () => {
+        const none = await guarded.http.get('/metrics').expect(401);
+        expect(none.headers['www-authenticate']).toBe('Bearer');
+        for (const wrong of ['x', METRICS_TOKEN.slice(0, -1), `${METRICS_TOKEN}x`]) {
+          const res = await guarded.http.get('/metrics').set(bearer(wrong)).expect(401);
+          expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+        }
+        const res = await guarded.http.get('/metrics').set(bearer(METRICS_TOKEN)).expect(200);
+        expect(res.text).toContain('jwt_revocation');
+        await guarded.http.get('/health').expect(200);
+      });
+
+      it('is disabled in production without METRICS_TOKEN, /health stays public', async () => {
+        expect(production.config.warnings.join('\n')).toMatch(/\/metrics is disabled/);
+        await production.http.get('/metrics').expect(404);
+        await production.http.get('/metrics').set(bearer(METRICS_TOKEN)).expect(404);
+        await production.http.get('/health').expect(200);
+      });
     });
   },
 );

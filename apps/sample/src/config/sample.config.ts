@@ -37,6 +37,11 @@ export interface SampleConfig {
   /** Created at boot when no user has this email. */
   admin: { email: string; password: string } | null;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; failureWindow: number };
+  /**
+   * `/metrics`: with `token`, only for `Authorization: Bearer <token>`; without one it is public,
+   * except in production, where it is disabled (404) rather than exposed.
+   */
+  metrics: { enabled: boolean; token: string | null };
   /** Printed at boot. */
   warnings: string[];
 }
@@ -103,8 +108,14 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
       maxFailuresPerIp: read.integer('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 1_000_000),
       failureWindow: read.duration('LOGIN_FAILURE_WINDOW', 15 * 60, 1, DAY),
     },
+    metrics: parseMetrics(read, production),
     warnings: [],
   };
+  if (!config.metrics.enabled) {
+    config.warnings.push(
+      '/metrics is disabled: NODE_ENV=production and no METRICS_TOKEN (set one to scrape it with Authorization: Bearer <token>)',
+    );
+  }
   config.transport = parseTransport(read, config.redis, database);
   if (config.httpTimeouts.request < config.httpTimeouts.headers) {
     read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
@@ -260,6 +271,18 @@ function parseTransport(
     read.problem('REVOCATION_TRANSPORT=postgres needs a postgres:// DATABASE_URL');
   }
   return transport;
+}
+
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function parseMetrics(read: EnvReader, production: boolean): SampleConfig['metrics'] {
+  const token = read.text('METRICS_TOKEN') ?? null;
+  if (token !== null && token.length < MIN_METRICS_TOKEN_LENGTH) {
+    read.problem(
+      `METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters; generate one with \`openssl rand -base64 32\``,
+    );
+  }
+  return { enabled: token !== null || !production, token };
 }
 
 function parseAdmin(read: EnvReader): SampleConfig['admin'] {
