@@ -19,7 +19,6 @@ import {
 } from '@nestjs/swagger';
 import {
   AccessTokenClaims,
-  Authorize,
   BaseTokenClaims,
   Clock,
   JwtRevocationConfig,
@@ -28,6 +27,7 @@ import {
   TokenKind,
   TokenVerifier,
 } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { IntrospectionView, TokenForm } from './oauth.views';
 
@@ -81,7 +81,7 @@ export class OAuthController {
   @Post('introspect')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @Authorize('admin')
+  @AuthorizeAccount('admin')
   @ApiBearerAuth()
   @ApiConsumes(FORM)
   @ApiBody({ type: TokenForm })
