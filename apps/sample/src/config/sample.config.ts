@@ -25,7 +25,7 @@ export interface SampleConfig {
   dataDir: string;
   database: DatabaseConfig;
   /** When set, revocations are announced to other instances through Redis pub/sub at once. */
-  redis: { url: string; channel: string } | null;
+  redis: { url: string; channel: string; keyPrefix: string } | null;
   /** How revocations reach other instances at once; polling the database runs underneath regardless. */
   transport: 'redis' | 'postgres' | 'polling';
   /** Run pending migrations at boot (otherwise: `npm run migrate`). */
@@ -243,11 +243,12 @@ function parseDatabaseUrl(read: EnvReader, cwd: string, dataDir: string): Databa
 function parseRedis(read: EnvReader): SampleConfig['redis'] {
   const raw = read.text('REDIS_URL');
   const channel = read.text('REDIS_CHANNEL') ?? 'jwt-revocation:changes';
+  const keyPrefix = read.text('REDIS_KEY_PREFIX') ?? 'sample:';
   if (raw === undefined) return null;
   try {
     const url = new URL(raw);
     if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '') {
-      return { url: raw, channel };
+      return { url: raw, channel, keyPrefix };
     }
   } catch {
     // reported below
