@@ -8,6 +8,7 @@ import { SampleConfig } from '../config/sample.config';
 import { DatabaseModule } from '../database/database.module';
 import {
   DatabaseLoginAttemptStore,
+  FallbackLoginAttemptStore,
   LoginAttemptStore,
   RedisLoginAttemptStore,
 } from './login-attempt.store';
@@ -20,12 +21,15 @@ import { LoginThrottle } from './login.throttle';
     AuthService,
     LoginThrottle,
     {
-      // Shared by every instance: Redis when REDIS_URL is set, otherwise the database.
+      // Shared by every instance: Redis when REDIS_URL is set (the database while it is down), otherwise the database.
       provide: LoginAttemptStore,
       inject: [SampleConfig, DataSource],
       useFactory: (config: SampleConfig, dataSource: DataSource): LoginAttemptStore =>
         config.redis
-          ? new RedisLoginAttemptStore(config.redis.url, config.redis.keyPrefix)
+          ? new FallbackLoginAttemptStore(
+              new RedisLoginAttemptStore(config.redis.url, config.redis.keyPrefix),
+              new DatabaseLoginAttemptStore(dataSource),
+            )
           : new DatabaseLoginAttemptStore(dataSource),
     },
   ],

@@ -1,4 +1,4 @@
-import { OnModuleDestroy } from '@nestjs/common';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -50,7 +50,9 @@ export class RedisLoginAttemptStore implements LoginAttemptStore, OnModuleDestro
     url: string,
     private readonly prefix: string,
   ) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    // Fail within a second while Redis is away: the caller then falls back to the database.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    this.redis.on('error', () => undefined);
     this.redis.defineCommand('loginHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   }
 
@@ -80,6 +82,57 @@ export class RedisLoginAttemptStore implements LoginAttemptStore, OnModuleDestro
 
   private key(key: string): string {
     return `${this.prefix}login:${digest(key)}`;
+  }
+}
+
+/**
+ * Redis first; while it fails, the database (shared as well), so that a Redis outage neither
+ * blocks logins nor lifts the limits. Counts made during an outage stay in the database.
+ */
+export class FallbackLoginAttemptStore implements LoginAttemptStore, OnModuleDestroy {
+  private readonly logger = new Logger('LoginLimits');
+  private failing = false;
+
+  constructor(
+    private readonly primary: LoginAttemptStore & OnModuleDestroy,
+    private readonly fallback: LoginAttemptStore,
+  ) {}
+
+  hit(key: string, now: number, windowMs: number): Promise<AttemptWindow> {
+    return this.either((store) => store.hit(key, now, windowMs));
+  }
+
+  async peek(key: string, now: number): Promise<AttemptWindow | null> {
+    const [a, b] = await Promise.all([
+      this.either((store) => store.peek(key, now)),
+      this.failing ? Promise.resolve(null) : this.fallback.peek(key, now),
+    ]);
+    return !a ? b : !b ? a : a.count >= b.count ? a : b;
+  }
+
+  async clear(key: string): Promise<void> {
+    await Promise.all([this.either((store) => store.clear(key)), this.fallback.clear(key)]);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.primary.onModuleDestroy();
+  }
+
+  private async either<T>(run: (store: LoginAttemptStore) => Promise<T>): Promise<T> {
+    try {
+      const result = await run(this.primary);
+      if (this.failing) this.logger.log('Redis is back: login counters are kept there again');
+      this.failing = false;
+      return result;
+    } catch (error) {
+      if (!this.failing) {
+        this.logger.warn(
+          `Redis unavailable (${(error as Error).message}): login counters go to the database`,
+        );
+      }
+      this.failing = true;
+      return run(this.fallback);
+    }
   }
 }
 
