@@ -3,7 +3,45 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { SampleConfig } from '../../apps/sample/src/config/sample.config';
 import { REDIS_URL } from '../support/redis-server';
-import { bearer, sampleMatrix, SampleTestApp } from './support/sample-app';
+import { bearer, freshIp, sampleMatrix, SampleTestApp } from './support/sample-app';
+
+/** Alternates failed logins between two instances: together they must reach the account's limit. */
+async function sharedLimitHolds(a: SampleTestApp, b: SampleTestApp): Promise<void> {
+  const user = await a.register();
+  for (let i = 0; i < 5; i++) {
+    await (i % 2 === 0 ? a : b).http
+      .post('/auth/login')
+      .set(freshIp())
+      .send({ email: user.email, password: `wrong-${i}` })
+      .expect(401);
+  }
+  for (const instance of [a, b]) {
+    const limited = await instance.http
+      .post('/auth/login')
+      .set(freshIp())
+      .send({ email: user.email, password: user.password })
+      .expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  }
+  const ip = freshIp();
+  const strangers = Array.from({ length: 8 }, (_, i) => `stranger${i}-${user.id}@example.test`);
+  await Promise.all(
+    strangers.map((email, i) =>
+      (i % 2 === 0 ? a : b).http
+        .post('/auth/login')
+        .set(ip)
+        .send({ email, password: 'guess-guess' }),
+    ),
+  );
+  const other = await b.register();
+  await a.http
+    .post('/auth/login')
+    .set(ip)
+    .send({ email: other.email, password: other.password })
+    .expect(429);
+}
+
+const LIMITS = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_IP: '8' };
 
 const fastifyOnly = sampleMatrix().filter(([, adapter]) => adapter === 'fastify');
 
@@ -18,6 +56,8 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
       JWT_SECRET: randomBytes(32).toString('hex'),
       REDIS_URL,
       REDIS_CHANNEL: `sample-test:${randomBytes(4).toString('hex')}`,
+      REDIS_KEY_PREFIX: `sample-test:${randomBytes(4).toString('hex')}:`,
+      ...LIMITS,
     };
     // Without polling, only the Redis announcement can tell the other instance.
     const options = { database, tune: (config: SampleConfig) => (config.jwt.pollInterval = 0) };
@@ -29,6 +69,9 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
     await b?.close();
     await database?.drop();
   });
+
+  it('counts failed logins made on either instance in Redis, with one 429 + Retry-After', () =>
+    sharedLimitHolds(a, b));
 
   it('reports the Redis transport in /health', async () => {
     const res = await a.http.get('/health').expect(200);
@@ -66,3 +109,27 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
     );
   });
 });
+
+describe.each(fastifyOnly)(
+  'login limits shared by two instances on one %s database (%s)',
+  (kind, adapter) => {
+    let database: TestDatabase;
+    let a: SampleTestApp;
+    let b: SampleTestApp;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(kind);
+      const env = { JWT_SECRET: randomBytes(32).toString('hex'), ...LIMITS };
+      a = await SampleTestApp.start(kind, adapter, env, { database });
+      b = await SampleTestApp.start(kind, adapter, env, { database });
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await database?.drop();
+    });
+
+    it('counts failures made on either instance in the database, with one 429 + Retry-After', () =>
+      sharedLimitHolds(a, b));
+  },
+);

@@ -2,6 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonDepthPipe } from './http/json-depth.pipe';
@@ -10,6 +11,19 @@ import { SampleModule } from './sample.module';
 
 /** Request bodies larger than this are refused with 413 on both adapters. */
 const BODY_LIMIT_BYTES = 100 * 1024;
+
+/**
+ * Slow clients get 408 and lose their connection after `headers` seconds without complete headers
+ * or `request` seconds without a complete request (Node's defaults are 60 s and 300 s, checked
+ * every 30 s). Both adapters serve through a Node `http.Server`; set before `listen()`.
+ */
+export function applyHttpTimeouts(server: Server, timeouts: SampleConfig['httpTimeouts']): void {
+  server.headersTimeout = timeouts.headers * 1000;
+  server.requestTimeout = timeouts.request * 1000;
+  // Read when the server starts listening: the option of http.createServer(), absent from the types.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, server.headersTimeout / 2);
+}
 
 /** The HTTP adapter `config.httpAdapter` names, set up alike on both. */
 export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
@@ -31,8 +45,12 @@ export async function createSampleApp(config: SampleConfig): Promise<INestApplic
   return app;
 }
 
-/** Validation, error mapping and OpenAPI: everything `SampleModule` needs from the app itself. */
+/** Validation, error mapping, timeouts and OpenAPI: everything `SampleModule` needs from the app itself. */
 export function configureSampleApp(app: INestApplication): void {
+  applyHttpTimeouts(
+    app.getHttpServer() as Server,
+    app.get<SampleConfig>(SampleConfig).httpTimeouts,
+  );
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -20,11 +20,11 @@ import {
 } from '@nestjs/swagger';
 import {
   AccessTokenClaims,
-  Authorize,
   ClientContext,
   CurrentClaims,
   TokenRevokedException,
 } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { ChangePasswordDto } from '../auth/auth.dto';
 import { AuthService } from '../auth/auth.service';
 import { Client } from '../http/client.decorator';
@@ -35,7 +35,7 @@ import { SessionView } from './session.view';
 
 @ApiTags('me')
 @ApiBearerAuth()
-@Authorize()
+@AuthorizeAccount()
 @Controller('me')
 export class MeController {
   constructor(

@@ -8,11 +8,11 @@ import {
 } from '@nestjs/swagger';
 import {
   AccessTokenClaims,
-  Authorize,
   CurrentClaims,
   RevocationService,
   SuspiciousActivityEvent,
 } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { CreateRevocationDto, ListRevocationsQuery, RevokeAllDto } from './admin.dto';
 import { AuditEntryView, AuditPage, RevocationCount } from './admin.views';
@@ -20,7 +20,7 @@ import { AuditEntryView, AuditPage, RevocationCount } from './admin.views';
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiForbiddenResponse({ description: 'The caller is not an admin (`insufficient_scope`)' })
-@Authorize('admin')
+@AuthorizeAccount('admin')
 @Controller('admin/revocations')
 export class AdminRevocationsController {
   constructor(

@@ -19,7 +19,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AccessTokenClaims, Authorize, CurrentClaims } from 'nestjs-jwt-revocation';
+import { AccessTokenClaims, CurrentClaims } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { UserView } from '../users/user.views';
 import { UsersService } from '../users/users.service';
 import { ListUsersQuery, SetRolesDto } from './admin.dto';
@@ -29,7 +30,7 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiForbiddenResponse({ description: 'The caller is not an admin (`insufficient_scope`)' })
-@Authorize('admin')
+@AuthorizeAccount('admin')
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(@Inject(UsersService) private readonly users: UsersService) {}

@@ -9,7 +9,8 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AccessTokenClaims, Authorize, ClientContext, CurrentClaims } from 'nestjs-jwt-revocation';
+import { AccessTokenClaims, ClientContext, CurrentClaims } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { Client } from '../http/client.decorator';
 import { TokenResponse, toTokenResponse } from '../http/token.response';
 import { ProfileView } from '../users/user.views';
@@ -59,7 +60,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @Authorize()
+  @AuthorizeAccount()
   @ApiBearerAuth()
   async logout(@CurrentClaims() claims: AccessTokenClaims): Promise<void> {
     await this.auth.logout(claims);
@@ -67,7 +68,7 @@ export class AuthController {
 
   @Post('logout-all')
   @HttpCode(204)
-  @Authorize()
+  @AuthorizeAccount()
   @ApiBearerAuth()
   async logoutAll(@CurrentClaims() claims: AccessTokenClaims): Promise<void> {
     await this.auth.logoutEverywhere(claims);

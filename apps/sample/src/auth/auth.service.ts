@@ -46,11 +46,11 @@ export class AuthService {
 
   /** Checks the credentials (always one hash, known account or not) and starts a session. */
   async login(email: string, password: string, client: ClientContext): Promise<TokenPair> {
-    this.assertNotThrottled(email, client.ip ?? null);
+    await this.assertNotThrottled(email, client.ip ?? null);
     const user = await this.users.findByEmail(email);
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
     if (!user || !valid || user.status === 'deleted') {
-      this.throttle.recordFailure(email, client.ip ?? null);
+      await this.throttle.recordFailure(email, client.ip ?? null);
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     if (user.status === 'suspended') {
@@ -60,7 +60,7 @@ export class AuthService {
         message: 'This account is suspended',
       });
     }
-    this.throttle.recordSuccess(email);
+    await this.throttle.recordSuccess(email);
     return this.startSession(user, client);
   }
 
@@ -103,9 +103,9 @@ export class AuthService {
     const user = await this.users.findById(claims.sub);
     if (!user || user.status !== 'active' || user.email === null)
       throw new TokenRevokedException('user');
-    this.assertNotThrottled(user.email, client.ip ?? null);
+    await this.assertNotThrottled(user.email, client.ip ?? null);
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      this.throttle.recordFailure(user.email, client.ip ?? null);
+      await this.throttle.recordFailure(user.email, client.ip ?? null);
       throw new ForbiddenException({
         statusCode: 403,
         error: 'invalid_password',
@@ -151,8 +151,8 @@ export class AuthService {
     return pair;
   }
 
-  private assertNotThrottled(email: string, ip: string | null): void {
-    const wait = this.throttle.retryAfter(email, ip);
+  private async assertNotThrottled(email: string, ip: string | null): Promise<void> {
+    const wait = await this.throttle.retryAfter(email, ip);
     if (wait > 0) throw new TooManyRequestsException(wait);
   }
 

@@ -233,6 +233,24 @@ describe('loadSampleConfig', () => {
     },
   );
 
+  it('reads the HTTP timeouts and METRICS_TOKEN, refusing unusable values', () => {
+    expect(load({ JWT_SECRET: SECRET }).httpTimeouts).toEqual({ headers: 10, request: 30 });
+    expect(
+      load({ JWT_SECRET: SECRET, HTTP_HEADERS_TIMEOUT: '5s', HTTP_REQUEST_TIMEOUT: '1m' })
+        .httpTimeouts,
+    ).toEqual({ headers: 5, request: 60 });
+    expect(
+      problemsOf({ JWT_SECRET: SECRET, HTTP_HEADERS_TIMEOUT: '20s', HTTP_REQUEST_TIMEOUT: '10s' }),
+    ).toEqual([expect.stringContaining('HTTP_REQUEST_TIMEOUT must be at least')]);
+    expect(problemsOf({ JWT_SECRET: SECRET, METRICS_TOKEN: 'short' })).toEqual([
+      expect.stringContaining('METRICS_TOKEN must be at least 16 characters'),
+    ]);
+    expect(load({ JWT_SECRET: SECRET }).metrics).toEqual({ enabled: true, token: null });
+    const production = load({ JWT_SECRET: SECRET, NODE_ENV: 'production' });
+    expect(production.metrics).toEqual({ enabled: false, token: null });
+    expect(production.warnings).toContainEqual(expect.stringMatching(/\/metrics is disabled/));
+  });
+
   it('refuses two keys at once', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([
       expect.stringContaining('both set'),

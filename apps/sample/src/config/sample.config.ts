@@ -32,10 +32,12 @@ export interface SampleConfig {
   httpAdapter: HttpAdapterKind;
   /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** A client must send its headers within `headers` and its whole request within `request` seconds (else 408). */
+  httpTimeouts: { headers: number; request: number };
   dataDir: string;
   database: DatabaseConfig;
   /** When set, revocations are announced to other instances through Redis pub/sub at once. */
-  redis: { url: string; channel: string } | null;
+  redis: { url: string; channel: string; keyPrefix: string } | null;
   /** How revocations reach other instances at once; polling the database runs underneath regardless. */
   transport: 'redis' | 'postgres' | 'polling';
   /** Run pending migrations at boot (otherwise: `npm run migrate`). */
@@ -47,6 +49,11 @@ export interface SampleConfig {
   /** Created at boot when no user has this email. */
   admin: { email: string; password: string } | null;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; failureWindow: number };
+  /**
+   * `/metrics`: with `token`, only for `Authorization: Bearer <token>`; without one it is public,
+   * except in production, where it is disabled (404) rather than exposed.
+   */
+  metrics: { enabled: boolean; token: string | null };
   /** Printed at boot. */
   warnings: string[];
 }
@@ -99,6 +106,10 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     host: read.text('HOST') ?? '0.0.0.0',
     httpAdapter: read.oneOf('HTTP_ADAPTER', ['fastify', 'express'], 'fastify'),
     trustProxy: read.boolean('TRUST_PROXY', false),
+    httpTimeouts: {
+      headers: read.duration('HTTP_HEADERS_TIMEOUT', 10, 1, 300),
+      request: read.duration('HTTP_REQUEST_TIMEOUT', 30, 1, 3600),
+    },
     dataDir,
     database,
     redis: parseRedis(read),
@@ -112,9 +123,18 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
       maxFailuresPerIp: read.integer('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 1_000_000),
       failureWindow: read.duration('LOGIN_FAILURE_WINDOW', 15 * 60, 1, DAY),
     },
+    metrics: parseMetrics(read, production),
     warnings: [],
   };
+  if (!config.metrics.enabled) {
+    config.warnings.push(
+      '/metrics is disabled: NODE_ENV=production and no METRICS_TOKEN (set one to scrape it with Authorization: Bearer <token>)',
+    );
+  }
   config.transport = parseTransport(read, config.redis, database);
+  if (config.httpTimeouts.request < config.httpTimeouts.headers) {
+    read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
+  }
   readSigningKeys(read, config, cwd, production);
   if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
     try {
@@ -278,11 +298,12 @@ function parseDatabaseUrl(read: EnvReader, cwd: string, dataDir: string): Databa
 function parseRedis(read: EnvReader): SampleConfig['redis'] {
   const raw = read.text('REDIS_URL');
   const channel = read.text('REDIS_CHANNEL') ?? 'jwt-revocation:changes';
+  const keyPrefix = read.text('REDIS_KEY_PREFIX') ?? 'sample:';
   if (raw === undefined) return null;
   try {
     const url = new URL(raw);
     if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '') {
-      return { url: raw, channel };
+      return { url: raw, channel, keyPrefix };
     }
   } catch {
     // reported below
@@ -306,6 +327,18 @@ function parseTransport(
     read.problem('REVOCATION_TRANSPORT=postgres needs a postgres:// DATABASE_URL');
   }
   return transport;
+}
+
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function parseMetrics(read: EnvReader, production: boolean): SampleConfig['metrics'] {
+  const token = read.text('METRICS_TOKEN') ?? null;
+  if (token !== null && token.length < MIN_METRICS_TOKEN_LENGTH) {
+    read.problem(
+      `METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters; generate one with \`openssl rand -base64 32\``,
+    );
+  }
+  return { enabled: token !== null || !production, token };
 }
 
 function parseAdmin(read: EnvReader): SampleConfig['admin'] {

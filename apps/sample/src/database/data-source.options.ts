@@ -3,6 +3,7 @@ import { JWT_REVOCATION_ENTITIES, JWT_REVOCATION_MIGRATIONS } from 'nestjs-jwt-r
 import type { DatabaseConfig } from '../config/sample.config';
 import { UserEntity } from '../users/user.entity';
 import { CreateSampleUser1764500000000 } from './migrations/1764500000000-create-sample-user.migration';
+import { CreateSampleLoginAttempt1764700000000 } from './migrations/1764700000000-create-sample-login-attempt.migration';
 
 /**
  * TypeORM's logger, less its slow-query warning: TypeORM prints it (with the query's parameters:
@@ -27,7 +28,11 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   const common = {
     entities: [UserEntity, ...JWT_REVOCATION_ENTITIES],
-    migrations: [CreateSampleUser1764500000000, ...JWT_REVOCATION_MIGRATIONS],
+    migrations: [
+      CreateSampleUser1764500000000,
+      CreateSampleLoginAttempt1764700000000,
+      ...JWT_REVOCATION_MIGRATIONS,
+    ],
     migrationsRun,
     synchronize: false,
     logging: false,

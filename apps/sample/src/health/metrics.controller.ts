@@ -1,11 +1,14 @@
-import { Controller, Get, Header, Inject, OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Header, Inject, OnModuleInit, UseGuards } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { registerJwtRevocationMetrics } from 'nestjs-jwt-revocation/prometheus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
 /** Prometheus metrics: the library's (checks, rejections, revocations, propagation, cache) and Node's. */
 @ApiTags('health')
+@ApiBearerAuth()
+@UseGuards(MetricsTokenGuard)
 @Controller('metrics')
 export class MetricsController implements OnModuleInit {
   private readonly registry = new Registry();
@@ -20,6 +23,7 @@ export class MetricsController implements OnModuleInit {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  @ApiNotFoundResponse({ description: 'Disabled: production without METRICS_TOKEN' })
   metrics(): Promise<string> {
     return this.registry.metrics();
   }

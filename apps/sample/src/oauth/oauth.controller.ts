@@ -17,8 +17,9 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Authorize, RevocationService, SessionService, TokenVerifier } from 'nestjs-jwt-revocation';
+import { RevocationService, SessionService, TokenVerifier } from 'nestjs-jwt-revocation';
 import type { AccessTokenClaims, BaseTokenClaims, TokenKind } from 'nestjs-jwt-revocation';
+import { AuthorizeAccount } from '../users/active-account.guard';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { IntrospectionView, TokenForm } from './oauth.views';
 
@@ -70,7 +71,7 @@ export class OAuthController {
   @Post('introspect')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @Authorize('admin')
+  @AuthorizeAccount('admin')
   @ApiBearerAuth()
   @ApiConsumes(FORM)
   @ApiBody({ type: TokenForm })

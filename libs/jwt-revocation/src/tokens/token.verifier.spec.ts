@@ -6,6 +6,7 @@ import { InvalidTokenException } from '../jwt-revocation.exceptions';
 import type { JwtRevocationModuleOptions } from '../jwt-revocation.options';
 import { signJws } from './jws';
 import type { RingKey } from './key-ring';
+import type { AccessTokenClaims } from './token.claims';
 import { TokenVerifier } from './token.verifier';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!';
@@ -332,6 +333,95 @@ describe('TokenVerifier', () => {
           },
         ),
         { numRuns: 2000 },
+      );
+    });
+
+    it('refuses or accepts structured forgeries signed with the real key, never throwing anything else', () => {
+      const { verifier, key } = make({ secret: SECRET, accessTokenTtl: 900, clockTolerance: 5 });
+      const numeric = fc.oneof(
+        fc.integer(),
+        fc.double(),
+        fc.constantFrom(
+          0,
+          -0,
+          1e308,
+          -1e308,
+          Number.MAX_SAFE_INTEGER,
+          2 ** 53 + 1,
+          1e-300,
+          nowS,
+          nowS + 900,
+          nowS + 906,
+          253_402_300_799,
+          253_402_300_800,
+        ),
+      );
+      const value = fc.oneof(numeric, fc.string(), fc.boolean(), fc.constant(null), fc.json());
+      const header = fc.record(
+        {
+          alg: fc.constantFrom('HS256', 'none', 'RS256', 'ES256', 'HS512', 'hs256', ''),
+          typ: fc.constantFrom('at+jwt', 'application/at+jwt', 'refresh+jwt', 'JWT', 'AT+JWT'),
+          kid: fc.oneof(fc.string(), fc.constant(undefined)),
+          crit: fc.array(fc.string(), { maxLength: 2 }),
+          cty: fc.string(),
+        },
+        { requiredKeys: ['alg', 'typ'] },
+      );
+      const payload = fc.record(
+        {
+          sub: value,
+          jti: value,
+          sid: value,
+          roles: fc.oneof(fc.array(fc.string()), value),
+          iat: numeric,
+          exp: numeric,
+          nbf: numeric,
+          uv: numeric,
+          gv: numeric,
+          iss: value,
+          aud: value,
+        },
+        { requiredKeys: [] },
+      );
+      const encoding = fc.constantFrom('base64url', 'base64', 'padded', 'spaced', 'latin1');
+      const encode = (text: string, how: string) => {
+        const bytes = Buffer.from(text, how === 'latin1' ? 'latin1' : 'utf8');
+        if (how === 'base64') return bytes.toString('base64');
+        if (how === 'padded') return `${bytes.toString('base64url')}==`;
+        if (how === 'spaced') return ` ${bytes.toString('base64url')}`;
+        return bytes.toString('base64url');
+      };
+      fc.assert(
+        fc.property(
+          header,
+          payload,
+          encoding,
+          fc.integer({ min: 1, max: 5 }),
+          (h, p, how, segments) => {
+            const input = `${encode(JSON.stringify(h), how)}.${encode(JSON.stringify(p), how)}`;
+            const signature = createHmac('sha256', SECRET).update(input).digest('base64url');
+            const token = [input, signature, signature, signature]
+              .join('.')
+              .split('.')
+              .slice(0, segments)
+              .join('.');
+            let claims: AccessTokenClaims;
+            try {
+              claims = verifier.verifyAccessToken(token);
+            } catch (error) {
+              expect(error).toBeInstanceOf(InvalidTokenException);
+              return;
+            }
+            // Whatever got through is well-formed and within the configured bounds.
+            expect(segments).toBe(3);
+            expect(h.alg).toBe(key.alg);
+            expect(claims.exp * 1000 + 5000).toBeGreaterThan(NOW);
+            expect(claims.exp - claims.iat).toBeLessThanOrEqual(905);
+            expect(claims.exp - claims.iat).toBeGreaterThanOrEqual(0);
+            expect(typeof claims.sub).toBe('string');
+          },
+        ),
+        { numRuns: 3000 },
       );
     });
 

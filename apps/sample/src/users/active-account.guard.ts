@@ -1,0 +1,40 @@
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  AccessTokenClaims,
+  Authorize,
+  CLAIMS_REQUEST_KEY,
+  TokenRevokedException,
+} from 'nestjs-jwt-revocation';
+import { UsersService } from './users.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs after `JwtRevocationGuard`: the token's subject must be an existing, active account, or the
+ * request is answered 401 `invalid_token` as for a revoked token. A correctly signed token can
+ * outlive its account (deleted, suspended between the revocation and its propagation, or signed
+ * for a subject that never existed), and account routes must not act for it.
+ */
+@Injectable()
+export class ActiveAccountGuard implements CanActivate {
+  constructor(@Inject(UsersService) private readonly users: UsersService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+    const claims = request[CLAIMS_REQUEST_KEY] as AccessTokenClaims | undefined;
+    const user = claims && UUID.test(claims.sub) ? await this.users.findById(claims.sub) : null;
+    if (user?.status !== 'active') throw new TokenRevokedException('user');
+    return true;
+  }
+}
+
+/** `@Authorize(...roles)` for routes that act for the caller's account: the account must be active. */
+export const AuthorizeAccount = (...roles: string[]) =>
+  applyDecorators(Authorize(...roles), UseGuards(ActiveAccountGuard));
