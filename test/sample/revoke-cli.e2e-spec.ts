@@ -112,7 +112,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
       'ops:jo',
       '--json',
     );
-    expect(run.status).toBe(0);
+    expect(run).toMatchObject({ status: 0 });
     expect(run.json).toEqual({
       kind: 'user',
       target: user.id,
@@ -134,7 +134,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
   it('suspends a departing user with --suspend: tokens refused and logins too', async () => {
     const { user, tokens } = await b.signUp();
     const run = await cli('user', user.id, '-r', 'left the company', '--suspend');
-    expect(run.status).toBe(0);
+    expect(run).toMatchObject({ status: 0 });
     expect(run.stdout).toContain(`Revoked user ${user.id}: 1 ended`);
     expect(run.stdout).toContain('the account is suspended');
     await refusedEverywhere([a, b], tokens.access_token);
@@ -148,7 +148,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
     const { user, tokens } = await a.signUp();
     const laptop = await b.login(user.email, user.password);
     const list = await cli('sessions', user.email, '--json');
-    expect(list.status).toBe(0);
+    expect(list).toMatchObject({ status: 0 });
     expect(list.json.user).toBe(user.id);
     const ids = (list.json.sessions as { id: string }[]).map((s) => s.id).sort();
     expect(ids).toEqual(
@@ -162,7 +162,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
       'refresh token stolen',
       '--json',
     );
-    expect(run.status).toBe(0);
+    expect(run).toMatchObject({ status: 0 });
     expect(run.json).toMatchObject({
       kind: 'session',
       target: claimsOf(laptop.access_token).sid,
@@ -176,10 +176,12 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
   it('revokes one access token, given whole or by jti', async () => {
     const { user, tokens } = await a.signUp();
     const second = await a.login(user.email, user.password);
-    expect((await cli('token', tokens.access_token, '-r', 'pasted in a ticket')).status).toBe(0);
+    expect(await cli('token', tokens.access_token, '-r', 'pasted in a ticket')).toMatchObject({
+      status: 0,
+    });
     expect(
-      (await cli('token', String(claimsOf(second.access_token).jti), '-r', 'leaked')).status,
-    ).toBe(0);
+      await cli('token', String(claimsOf(second.access_token).jti), '-r', 'leaked'),
+    ).toMatchObject({ status: 0 });
     await refusedEverywhere([a, b], tokens.access_token);
     await refusedEverywhere([a, b], second.access_token);
     const fresh = await b.refreshStatus(tokens.refresh_token);
@@ -198,7 +200,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
 
   it('shows the audit trail', async () => {
     const run = await cli('audit', '--kind', 'ip', '--limit', '5', '--json');
-    expect(run.status).toBe(0);
+    expect(run).toMatchObject({ status: 0 });
     expect(run.json.entries).toEqual([
       expect.objectContaining({
         kind: 'ip',
@@ -231,7 +233,7 @@ describe.each(matrix)('npm run revoke against %s with two %s instances', (kind, 
       'signing key leaked',
       '--json',
     );
-    expect(run.status).toBe(0);
+    expect(run).toMatchObject({ status: 0 });
     expect(run.json).toMatchObject({ kind: 'global', target: '*', reason: 'signing key leaked' });
     await refusedEverywhere([a, b], first.tokens.access_token);
     await refusedEverywhere([a, b], second.tokens.access_token);
