@@ -41,6 +41,10 @@ describe.each(matrix)('signing-key rotation with JWT_KEYS_DIR on %s (%s)', (kind
     const env: Record<string, string> = { JWT_SECRET: '', JWT_KEYS_DIR: dirs[name] };
     if (signingKid) env.JWT_SIGNING_KID = signingKid;
     instances[name] = await SampleTestApp.start(kind, adapter, env, { database });
+    // Clocks stand still from boot: keep the other instance from seeing this one's `iat` in its future.
+    const running = Object.values(instances).filter((t) => t !== undefined);
+    const latest = Math.max(...running.map((t) => t.clock.now()));
+    for (const t of running) await t.advance(latest - t.clock.now());
     return instances[name];
   }
 

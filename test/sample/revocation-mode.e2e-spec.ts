@@ -19,6 +19,15 @@ async function settlesAt(instances: SampleTestApp[], token: string, status: numb
   }
 }
 
+/**
+ * Each instance's clock stands still from its boot: a restarted one would issue tokens whose `iat`
+ * lies in the future of the other. Moves every clock to the latest.
+ */
+async function alignClocks(instances: SampleTestApp[]): Promise<void> {
+  const latest = Math.max(...instances.map((t) => t.clock.now()));
+  for (const t of instances) await t.advance(latest - t.clock.now());
+}
+
 /** A well-signed access token for a session the store never recorded. */
 function forgeAccessToken(secret: string, user: TestUser, now: number): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -61,6 +70,7 @@ describe.each(modes)('REVOCATION_MODE=%s', (mode) => {
       database = await createTestDatabase(kind);
       a = await start();
       b = await start();
+      await alignClocks([a, b]);
     });
     afterAll(async () => {
       await a?.close();
@@ -96,6 +106,7 @@ describe.each(modes)('REVOCATION_MODE=%s', (mode) => {
       await settlesAt([b], ended.tokens.access_token, 401);
       await a.close();
       a = await start();
+      await alignClocks([a, b]);
       expect(await guardStatus(a, active.tokens.access_token)).toBe(200);
       expect(await guardStatus(a, ended.tokens.access_token)).toBe(401);
       const forged = forgeAccessToken(secret, active.user, a.clock.now());
