@@ -227,6 +227,7 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
           'POST /admin/users/{id}/reinstate',
           'DELETE /admin/users/{id}',
           'POST /admin/revocations',
+          'POST /admin/revocations/all',
           'GET /admin/revocations',
           'POST /oauth/revoke',
           'POST /oauth/introspect',

@@ -9,7 +9,7 @@ import {
   SessionService,
   SessionView,
 } from 'nestjs-jwt-revocation';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { CliError } from './cli.errors';
@@ -132,19 +132,22 @@ export class IncidentService {
   }
 
   /**
-   * Runs a call to the database. A failure while the store does not answer a ping is reported as
-   * `store_unavailable`; any other failure stays what it is.
+   * Runs a call to the database. A query the database refused (locked, timed out, constraint) or a
+   * failure while the store does not answer a ping is reported as `store_unavailable`: the write
+   * was rolled back. Any other failure stays what it is.
    */
   private async storeCall<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (error instanceof CliError) throw error;
-      const reachable = await this.store.ping().then(
-        () => true,
-        () => false,
-      );
-      if (reachable) throw error;
+      const refused =
+        error instanceof QueryFailedError ||
+        (await this.store.ping().then(
+          () => false,
+          () => true,
+        ));
+      if (!refused) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw CliError.storeUnavailable(`The revocation store is unavailable: ${reason}`);
     }
