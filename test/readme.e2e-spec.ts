@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
 import { AppSources, compileApp, startApp } from './support/consumer-apps';
+import { createTestDatabase, testDatabaseKinds } from './support/databases';
 import { expectEnded, loginUseLogout, quickStartSource, readmeBlocks } from './support/readme';
 
 /*
@@ -10,6 +14,7 @@ import { expectEnded, loginUseLogout, quickStartSource, readmeBlocks } from './s
  * against the packed package. There is no fragment convention and nothing is skipped: a block that
  * is not TypeScript must be fenced as something else (sh, or no language for plain text).
  */
+const run = promisify(execFile);
 const blocks = readmeBlocks();
 const typescript = blocks.filter((b) => b.lang === 'ts');
 
@@ -66,4 +71,42 @@ describe('README.md', () => {
       await second.stop();
     }
   }, 60_000);
+
+  const cliDataSource = typescript.find((b) => b.code.includes('export default new DataSource('));
+
+  (testDatabaseKinds().includes('postgres') ? it : it.skip)(
+    'migrates a Postgres database with the TypeORM CLI and the data source of the how-to',
+    async () => {
+      expect(cliDataSource).toBeDefined();
+      const db = await createTestDatabase('postgres');
+      try {
+        const cli = join(dir, '../../node_modules/typeorm/cli.js');
+        const file = `dist/readme-line-${cliDataSource!.line}.js`;
+        const { stdout } = await run(process.execPath, [cli, 'migration:run', '-d', file], {
+          cwd: dir,
+          env: { ...process.env, DATABASE_URL: db.url },
+        });
+        expect(stdout).toMatch(
+          /Migration IndexLiveSessionsBySubject\d+ has been executed successfully/,
+        );
+        const check = await new DataSource(db.options).initialize();
+        try {
+          const tables: { name: string }[] = await check.query(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE 'jwt_revocation_%' ORDER BY 1`,
+          );
+          expect(tables.map((t) => t.name)).toEqual([
+            'jwt_revocation_audit',
+            'jwt_revocation_change',
+            'jwt_revocation_session',
+            'jwt_revocation_version',
+          ]);
+        } finally {
+          await check.destroy();
+        }
+      } finally {
+        await db.drop();
+      }
+    },
+    60_000,
+  );
 });
