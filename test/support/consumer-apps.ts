@@ -79,20 +79,27 @@ function sharedDir(): string {
 async function once<T>(name: string, step: () => Promise<T>): Promise<T> {
   const dir = sharedDir();
   const done = join(dir, `${name}.done`);
-  const lock = join(dir, `${name}.lock`);
+  const failed = join(dir, `${name}.failed`);
   try {
-    mkdirSync(lock);
+    mkdirSync(join(dir, `${name}.lock`));
   } catch {
     const started = Date.now();
     while (!existsSync(done)) {
+      if (existsSync(failed))
+        throw new Error(`${name} failed in another test file:\n${readFileSync(failed, 'utf8')}`);
       if (Date.now() - started > 600_000) throw new Error(`waited 10 minutes for ${name}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     return JSON.parse(readFileSync(done, 'utf8')) as T;
   }
-  const result = await step();
-  writeFileSync(done, JSON.stringify(result));
-  return result;
+  try {
+    const result = await step();
+    writeFileSync(done, JSON.stringify(result));
+    return result;
+  } catch (error) {
+    writeFileSync(failed, String((error as Error).stack ?? error));
+    throw error;
+  }
 }
 
 export interface PackedLibrary {
