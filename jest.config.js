@@ -38,6 +38,9 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // One packed tarball and one install per Nest major, shared by the consumer-app suites.
+      globalSetup: '<rootDir>/test/support/consumer-apps.setup.ts',
+      globalTeardown: '<rootDir>/test/support/consumer-apps.teardown.ts',
     },
   ],
 };

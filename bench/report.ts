@@ -126,11 +126,15 @@ export function toMarkdown(r: BenchResults): string {
   return lines.join('\n');
 }
 
-/** The README's performance table and goals (written between markers on full runs). */
+/**
+ * The README's short results: the chart and one table (written between markers on full runs). The
+ * goals, every other figure and the method are in bench/results/latest.md and bench/README.md.
+ */
 export function toReadme(r: BenchResults): string {
   const lines: string[] = [];
+  const met = r.goals.filter((g) => g.met).length;
   lines.push(
-    `Latest run: ${r.date.slice(0, 10)}, ${r.quick ? 'quick (`--quick`: fewer, shorter rounds)' : 'full'}, ${r.machine.cores} cores (${r.machine.cpus}), ${r.machine.platform}. Every figure is in [\`bench/results/latest.md\`](bench/results/latest.md) and [\`latest.json\`](bench/results/latest.json).`,
+    `Latest run: ${r.date.slice(0, 10)}, ${r.quick ? 'quick (`--quick`: fewer, shorter rounds)' : 'full'}, ${r.machine.cores} cores (${r.machine.cpus}), ${r.machine.platform}; ${met} of ${r.goals.length} goals met. Goals and every figure: [\`bench/results/latest.md\`](bench/results/latest.md) ([\`latest.json\`](bench/results/latest.json)); how they are measured and how to read them: [\`bench/README.md\`](bench/README.md).`,
     '',
     '![req/s per scenario and adapter](bench/results/throughput.svg)',
     '',
@@ -142,9 +146,6 @@ export function toReadme(r: BenchResults): string {
       `| ${SCENARIO_LABELS[s]} | ${fmt(r.throughput.fastify[s].rps)} | ${fmt(r.throughput.express[s].rps)} |`,
     );
   }
-  lines.push('', '| goal | measured | met |', '| --- | --- | :---: |');
-  for (const g of r.goals)
-    lines.push(`| ${g.goal} | ${g.measured} | ${g.met ? 'yes' : '**no**'} |`);
   return lines.join('\n');
 }
 

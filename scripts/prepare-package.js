@@ -14,7 +14,12 @@ const lib = join(root, 'libs/jwt-revocation');
 const pkg = JSON.parse(readFileSync(join(lib, 'package.json'), 'utf8'));
 
 /** Top-level sections of the repository README that are about this repository, not about using the package. */
-const REPOSITORY_ONLY_SECTIONS = ['Two commands', 'The sample app', 'Repository layout', 'Development'];
+const REPOSITORY_ONLY_SECTIONS = [
+  'Two commands',
+  'The sample app',
+  'Repository layout',
+  'Development',
+];
 
 /** Drops the repository-only `## ` sections (with their subsections). */
 function adopterSections(markdown) {
@@ -23,7 +28,8 @@ function adopterSections(markdown) {
   let fence = false;
   for (const line of markdown.split('\n')) {
     if (line.startsWith('```')) fence = !fence;
-    if (!fence && line.startsWith('## ')) dropping = REPOSITORY_ONLY_SECTIONS.includes(line.slice(3).trim());
+    if (!fence && line.startsWith('## '))
+      dropping = REPOSITORY_ONLY_SECTIONS.includes(line.slice(3).trim());
     if (!dropping) out.push(line);
   }
   return out.join('\n');
@@ -33,16 +39,22 @@ function adopterSections(markdown) {
 function absoluteLinks(markdown) {
   const repo = pkg.homepage.replace(/#.*$/, '');
   const raw = repo.replace('https://github.com/', 'https://raw.githubusercontent.com/');
-  return markdown.replace(/(!?)\[([^\]]*)\]\((?!https?:|#|mailto:)([^)\s]+)\)/g, (_, bang, text, target) =>
-    bang ? `![${text}](${raw}/main/${target})` : `[${text}](${repo}/blob/main/${target})`,
+  return markdown.replace(
+    /(!?)\[([^\]]*)\]\((?!https?:|#|mailto:)([^)\s]+)\)/g,
+    (_, bang, text, target) =>
+      bang ? `![${text}](${raw}/main/${target})` : `[${text}](${repo}/blob/main/${target})`,
   );
 }
 
 rmSync(join(lib, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(lib, 'tsconfig.lib.json')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(lib, 'tsconfig.lib.json')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 writeFileSync(
   join(lib, 'README.md'),
   absoluteLinks(adopterSections(readFileSync(join(root, 'README.md'), 'utf8'))),
