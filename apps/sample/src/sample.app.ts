@@ -2,6 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonDepthPipe } from './http/json-depth.pipe';
@@ -31,7 +32,7 @@ export async function createSampleApp(config: SampleConfig): Promise<INestApplic
   return app;
 }
 
-/** Validation, error mapping and OpenAPI: everything `SampleModule` needs from the app itself. */
+/** Validation, error mapping, the WebSocket adapter and OpenAPI: everything `SampleModule` needs from the app itself. */
 export function configureSampleApp(app: INestApplication): void {
   app.useGlobalPipes(
     new JsonDepthPipe(),
@@ -41,5 +42,6 @@ export function configureSampleApp(app: INestApplication): void {
   app.useGlobalFilters(
     new HttpErrorFilter(app.get(HttpAdapterHost), Math.max(1, Math.ceil(config.database.timeout))),
   );
+  app.useWebSocketAdapter(new WsAdapter(app));
   setupOpenApi(app);
 }

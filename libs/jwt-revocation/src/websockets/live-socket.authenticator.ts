@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import {
   InsufficientScopeException,
+  InvalidTokenException,
   rejectionReason,
   RevocationUnavailableException,
   TokenRevokedException,
@@ -88,7 +89,9 @@ export class LiveSocketAuthenticator {
       if (token === undefined) return;
       try {
         const renewed = this.check(token, options.roles);
-        if (!connection.renew(renewed)) throw new TokenRevokedException('token');
+        if (!connection.renew(renewed)) {
+          throw new InvalidTokenException('malformed', 'The token is of another subject');
+        }
         claimsBySocket.set(socket, renewed);
         socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp: renewed.exp } }));
       } catch (error) {
