@@ -1,4 +1,5 @@
 export {
+  LIVE_CLOSED_EVENT,
   LIVE_FORBIDDEN_CLOSE_CODE,
   LIVE_UNAVAILABLE_CLOSE_CODE,
   LiveSocketAuthenticator,
@@ -6,7 +7,7 @@ export {
   REAUTHENTICATE_EVENT,
   liveClaimsOf,
 } from './live-socket.authenticator';
-export type { LiveSocket, LiveUpgradeRequest } from './live-socket.authenticator';
+export type { LiveIoSocket, LiveSocket, LiveUpgradeRequest } from './live-socket.authenticator';
 export { LiveSocketGuard } from './live-socket.guard';
 export {
   BEARER_SUBPROTOCOL_PREFIX,

@@ -21,6 +21,18 @@ export interface LiveSocket {
   once(event: 'close', listener: () => void): unknown;
 }
 
+/** What the authenticator needs of a socket.io `Socket`. */
+export interface LiveIoSocket {
+  handshake: { auth?: Record<string, unknown> };
+  emit(event: string, data: unknown): unknown;
+  disconnect(close?: boolean): unknown;
+  on(event: string, listener: (data: unknown) => void): unknown;
+  once(event: 'disconnect', listener: () => void): unknown;
+}
+
+/** Event a socket.io client receives before the server disconnects it: `{ reason }` (a close reason above). */
+export const LIVE_CLOSED_EVENT = 'live_closed';
+
 /** The upgrade request, as `handleConnection(client, request)` receives it. */
 export interface LiveUpgradeRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -67,36 +79,99 @@ export class LiveSocketAuthenticator {
     request: LiveUpgradeRequest,
     options: { roles?: string[] } = {},
   ): AccessTokenClaims | undefined {
+    const refuse = (code: number, reason: string) => socket.close(code, reason);
+    let token: string | undefined;
+    try {
+      token = websocketBearerToken(request.headers['sec-websocket-protocol']);
+    } catch (error) {
+      this.refuse(refuse, error);
+      return undefined;
+    }
+    return this.accept(
+      socket,
+      token,
+      options.roles,
+      refuse,
+      (claims) => {
+        socket.on('message', (data, isBinary) => {
+          const renewal = isBinary ? undefined : reauthenticationToken(data);
+          if (renewal !== undefined) claims(renewal);
+        });
+        socket.once('close', () => claims(null));
+      },
+      (exp) => socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp } })),
+    );
+  }
+
+  /**
+   * The same for a socket.io gateway (`@nestjs/platform-socket.io`), in `handleConnection(socket)`:
+   * the client passes the token in the handshake's `auth` payload, `io(url, { auth: { token } })`
+   * (sent in the connect packet, not in the URL). socket.io has no close codes: the server emits
+   * `live_closed` with `{ reason }` (the reasons above) and disconnects. Re-authenticate by emitting
+   * `reauthenticate` with `{ token }`; the answer is `reauthenticated` with `{ exp }`.
+   */
+  authenticateSocketIo(
+    socket: LiveIoSocket,
+    options: { roles?: string[] } = {},
+  ): AccessTokenClaims | undefined {
+    const refuse = (_code: number, reason: string) => {
+      socket.emit(LIVE_CLOSED_EVENT, { reason });
+      socket.disconnect(true);
+    };
+    const token = socket.handshake.auth?.token;
+    return this.accept(
+      socket,
+      typeof token === 'string' ? token : undefined,
+      options.roles,
+      refuse,
+      (claims) => {
+        socket.on(REAUTHENTICATE_EVENT, (data) => {
+          const renewal = (data as { token?: unknown } | undefined)?.token;
+          claims(typeof renewal === 'string' ? renewal : '');
+        });
+        socket.once('disconnect', () => claims(null));
+      },
+      (exp) => socket.emit(REAUTHENTICATED_EVENT, { exp }),
+    );
+  }
+
+  /**
+   * Checks the token, registers the socket and wires re-authentication: `listen` receives a
+   * function to call with each renewal token, or with `null` when the client left.
+   */
+  private accept(
+    socket: object,
+    token: string | undefined,
+    roles: string[] | undefined,
+    close: (code: number, reason: string) => void,
+    listen: (renewal: (token: string | null) => void) => void,
+    confirm: (exp: number) => void,
+  ): AccessTokenClaims | undefined {
+    if (!token) {
+      close(LIVE_CLOSE_CODE, 'token_required');
+      return undefined;
+    }
     let claims: AccessTokenClaims;
     try {
-      const token = websocketBearerToken(request.headers['sec-websocket-protocol']);
-      if (!token) {
-        socket.close(LIVE_CLOSE_CODE, 'token_required');
-        return undefined;
-      }
-      claims = this.check(token, options.roles);
+      claims = this.check(token, roles);
     } catch (error) {
-      this.refuse(socket, error);
+      this.refuse(close, error);
       return undefined;
     }
     claimsBySocket.set(socket, claims);
-    const connection = this.registry.register(claims, (reason) => {
-      socket.close(LIVE_CLOSE_CODE, reason);
-    });
-    socket.once('close', () => connection.unregister());
-    socket.on('message', (data, isBinary) => {
-      const token = isBinary ? undefined : reauthenticationToken(data);
-      if (token === undefined) return;
+    const connection = this.registry.register(claims, (reason) => close(LIVE_CLOSE_CODE, reason));
+    listen((renewal) => {
+      if (renewal === null) return connection.unregister();
       try {
-        const renewed = this.check(token, options.roles);
+        const renewed = this.check(renewal, roles);
         if (!connection.renew(renewed)) {
           throw new InvalidTokenException('malformed', 'The token is of another subject');
         }
         claimsBySocket.set(socket, renewed);
-        socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp: renewed.exp } }));
+        confirm(renewed.exp);
       } catch (error) {
         connection.unregister();
-        this.refuse(socket, error);
+        this.refuse(close, error);
       }
     });
     this.metrics.recordAccepted();
@@ -112,16 +187,16 @@ export class LiveSocketAuthenticator {
     return claims;
   }
 
-  private refuse(socket: LiveSocket, error: unknown): void {
+  private refuse(close: (code: number, reason: string) => void, error: unknown): void {
     this.metrics.recordRejected(rejectionReason(error));
     if (error instanceof InsufficientScopeException) {
-      socket.close(LIVE_FORBIDDEN_CLOSE_CODE, 'insufficient_scope');
+      close(LIVE_FORBIDDEN_CLOSE_CODE, 'insufficient_scope');
     } else if (error instanceof RevocationUnavailableException) {
-      socket.close(LIVE_UNAVAILABLE_CLOSE_CODE, 'revocation_unavailable');
+      close(LIVE_UNAVAILABLE_CLOSE_CODE, 'revocation_unavailable');
     } else if (error instanceof TokenRevokedException) {
-      socket.close(LIVE_CLOSE_CODE, 'token_revoked');
+      close(LIVE_CLOSE_CODE, 'token_revoked');
     } else if (error instanceof HttpException || error instanceof Error) {
-      socket.close(LIVE_CLOSE_CODE, 'invalid_token');
+      close(LIVE_CLOSE_CODE, 'invalid_token');
     } else {
       throw error;
     }
