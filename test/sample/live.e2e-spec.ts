@@ -206,11 +206,11 @@ describe.each(
     await t.advance(Date.now() - opened);
     const newer = await t.login(user.email, user.password);
     client.send('reauthenticate', { token: newer.access_token });
-    await client.next('reauthenticated');
+    await client.next('reauthenticated', 5000);
     await sleep(3100 - (Date.now() - opened));
     client.send('ping');
-    await client.next('pong');
-    expect(await within(client.closed, 4000, 'socket closed')).toEqual({
+    await client.next('pong', 5000);
+    expect(await within(client.closed, 8000, 'socket closed')).toEqual({
       code: 4401,
       reason: 'token_expired',
     });
