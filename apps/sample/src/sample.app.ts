@@ -2,6 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
 import type { Server } from 'node:http';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -45,7 +46,7 @@ export async function createSampleApp(config: SampleConfig): Promise<INestApplic
   return app;
 }
 
-/** Validation, error mapping, timeouts and OpenAPI: everything `SampleModule` needs from the app itself. */
+/** Validation, error mapping, timeouts, the WebSocket adapter and OpenAPI: everything `SampleModule` needs from the app itself. */
 export function configureSampleApp(app: INestApplication): void {
   applyHttpTimeouts(
     app.getHttpServer() as Server,
@@ -59,5 +60,6 @@ export function configureSampleApp(app: INestApplication): void {
   app.useGlobalFilters(
     new HttpErrorFilter(app.get(HttpAdapterHost), Math.max(1, Math.ceil(config.database.timeout))),
   );
+  app.useWebSocketAdapter(new WsAdapter(app));
   setupOpenApi(app);
 }

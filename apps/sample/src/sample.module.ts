@@ -7,6 +7,7 @@ import { SampleConfigModule } from './config/sample-config.module';
 import { SampleConfig } from './config/sample.config';
 import { HealthModule } from './health/health.module';
 import { sampleJwtRevocationModule } from './jwt-revocation.setup';
+import { LiveModule } from './live/live.module';
 import { OAuthModule } from './oauth/oauth.module';
 
 /** The whole sample app for one configuration. */
@@ -24,6 +25,7 @@ export class SampleModule {
         AdminModule,
         OAuthModule,
         HealthModule,
+        LiveModule,
       ],
     };
   }

@@ -99,3 +99,11 @@ export type {
 export { RevocationMetrics } from './metrics/revocation.metrics';
 export type { RevocationMetricsListener } from './metrics/revocation.metrics';
 export { extractBearerToken, extractRequestBearerToken } from './tokens/bearer-token';
+export { LIVE_CLOSE_CODE, LiveConnectionRegistry } from './live/live-connection.registry';
+export type { LiveCloseReason, LiveConnection } from './live/live-connection.registry';
+export {
+  LIVE_SSE_FINAL_EVENTS,
+  LiveSseInterceptor,
+  LiveStream,
+  endWithToken,
+} from './live/live-sse.interceptor';

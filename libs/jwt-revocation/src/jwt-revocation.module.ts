@@ -22,6 +22,8 @@ import { RevocationTransport } from './sync/revocation-transport.interface';
 import { RevocationStore } from './storage/revocation-store.interface';
 import { Clock } from './clock';
 import { RevocationMetrics } from './metrics/revocation.metrics';
+import { LiveConnectionRegistry } from './live/live-connection.registry';
+import { LiveSseInterceptor } from './live/live-sse.interceptor';
 
 /**
  * JWT revocation for Nest: `JwtRevocationModule.forRoot(options)` or `.forRootAsync({ useFactory })`.
@@ -45,6 +47,8 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     JwtRevocationGuard,
     RevocationEventsListener,
     RevocationMetrics,
+    LiveConnectionRegistry,
+    LiveSseInterceptor,
   ],
   exports: [
     RevocationStore,
@@ -59,6 +63,8 @@ import { RevocationMetrics } from './metrics/revocation.metrics';
     RevocationClaimsService,
     JwtRevocationGuard,
     RevocationMetrics,
+    LiveConnectionRegistry,
+    LiveSseInterceptor,
   ],
 })
 export class JwtRevocationModule extends ConfigurableModuleClass {}

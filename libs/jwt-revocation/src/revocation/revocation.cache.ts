@@ -5,6 +5,12 @@ import { FingerprintMap } from './fingerprint.map';
 /** Which rule rejected a token. */
 export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'session-unknown';
 
+/** Told of every change applied to the cache, and of every full reload (which may bring many). */
+export interface RevocationCacheListener {
+  changed(change: RevocationChange): void;
+  reloaded(): void;
+}
+
 /** Expiries are kept in whole seconds, rounded up: an entry is never dropped before its token expired. */
 const toSeconds = (ms: number) => Math.ceil(ms / 1000);
 /** Revocation times are kept in whole seconds, rounded down, and compared with `iat` (also whole seconds). */
@@ -28,8 +34,14 @@ export class RevocationCache {
   private globalVersion = 0;
   private globalRevokedAt = 0;
   private loaded = false;
+  private readonly listeners: RevocationCacheListener[] = [];
 
   constructor(private readonly allowlist: boolean) {}
+
+  /** Adds a listener; the request path (`check`) never calls listeners. */
+  subscribe(listener: RevocationCacheListener): void {
+    this.listeners.push(listener);
+  }
 
   get isLoaded(): boolean {
     return this.loaded;
@@ -67,6 +79,7 @@ export class RevocationCache {
     this.globalVersion = next.globalVersion;
     this.globalRevokedAt = next.globalRevokedAt;
     this.loaded = true;
+    for (const listener of this.listeners) listener.reloaded();
   }
 
   /** Applies one change. Idempotent, and order-independent (expiries and versions only grow). */
@@ -92,6 +105,7 @@ export class RevocationCache {
         }
         break;
     }
+    for (const listener of this.listeners) listener.changed(change);
   }
 
   /** Why the token is revoked, or `undefined` when it is not. `now` in ms. */

@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Clock } from '../clock';
+import { RevocationCache } from '../revocation/revocation.cache';
+import type { RevocationChange } from '../storage/revocation-store.interface';
+import type { AccessTokenClaims } from '../tokens/token.claims';
+
+/** Why a live connection was ended by the library. */
+export type LiveCloseReason = 'token_revoked' | 'token_expired';
+
+/** WebSocket close code the library uses when it ends a connection (4000-4999: private use, RFC 6455 §7.4.2). */
+export const LIVE_CLOSE_CODE = 4401;
+
+/** A registered connection: its current claims, and how to end it. */
+export interface LiveConnection {
+  /** The claims of the token the connection currently runs on. */
+  readonly claims: AccessTokenClaims;
+  /**
+   * Switches the connection to a newer token of the same subject (in-band re-authentication),
+   * which moves its expiry. Returns `false`, changing nothing, when the subject differs.
+   */
+  renew(claims: AccessTokenClaims): boolean;
+  /** Forgets the connection (call it when the client disconnects). Idempotent. */
+  unregister(): void;
+}
+
+/** Longest delay `setTimeout` accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+class Entry implements LiveConnection {
+  timer?: NodeJS.Timeout;
+  closed = false;
+
+  constructor(
+    private readonly registry: LiveConnectionRegistry,
+    public claims: AccessTokenClaims,
+    readonly close: (reason: LiveCloseReason) => void,
+  ) {}
+
+  renew(claims: AccessTokenClaims): boolean {
+    if (this.closed || claims.sub !== this.claims.sub) return false;
+    this.registry.reindex(this, claims);
+    return true;
+  }
+
+  unregister(): void {
+    this.registry.remove(this);
+  }
+}
+
+/**
+ * Every authenticated WebSocket and SSE stream of this instance, indexed by `jti`, `sid` and `sub`.
+ * When a revocation reaches the cache (a local call, a transport message or a poll), the connections
+ * it may concern are checked against the cache and the revoked ones closed; a connection is also
+ * closed when its token expires, unless it was renewed first.
+ */
+@Injectable()
+export class LiveConnectionRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger('JwtRevocation');
+  private readonly all = new Set<Entry>();
+  private readonly byToken = new Map<string, Set<Entry>>();
+  private readonly bySession = new Map<string, Set<Entry>>();
+  private readonly bySubject = new Map<string, Set<Entry>>();
+
+  constructor(
+    @Inject(RevocationCache) private readonly cache: RevocationCache,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {
+    cache.subscribe({
+      changed: (change) => this.changed(change),
+      reloaded: () => this.sweep(this.all),
+    });
+  }
+
+  /** How many connections are open on this instance. */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /**
+   * Registers a connection authenticated with `claims` (already verified and checked).
+   * `close` is called at most once, when the token is revoked or expires; the connection is then
+   * forgotten.
+   */
+  register(claims: AccessTokenClaims, close: (reason: LiveCloseReason) => void): LiveConnection {
+    const entry = new Entry(this, claims, close);
+    this.all.add(entry);
+    this.index(entry);
+    return entry;
+  }
+
+  onApplicationShutdown(): void {
+    for (const entry of this.all) clearTimeout(entry.timer);
+  }
+
+  /** @internal */
+  reindex(entry: Entry, claims: AccessTokenClaims): void {
+    this.unindex(entry);
+    entry.claims = claims;
+    this.index(entry);
+  }
+
+  /** @internal */
+  remove(entry: Entry): void {
+    if (!this.all.delete(entry)) return;
+    entry.closed = true;
+    this.unindex(entry);
+  }
+
+  private changed(change: RevocationChange): void {
+    switch (change.kind) {
+      case 'jti':
+        return this.sweep(this.byToken.get(change.target));
+      case 'session':
+        return this.sweep(this.bySession.get(change.target));
+      case 'user':
+        return this.sweep(this.bySubject.get(change.target));
+      case 'global':
+        return this.sweep(this.all);
+    }
+  }
+
+  /** Closes the connections among `entries` whose token the cache now rejects. */
+  private sweep(entries: Set<Entry> | undefined): void {
+    if (!entries || entries.size === 0) return;
+    const now = this.clock.now();
+    const revoked = [...entries].filter((entry) => this.cache.check(entry.claims, now));
+    for (const entry of revoked) this.end(entry, 'token_revoked');
+  }
+
+  private end(entry: Entry, reason: LiveCloseReason): void {
+    if (entry.closed) return;
+    this.remove(entry);
+    try {
+      entry.close(reason);
+    } catch (error) {
+      // A failing close must not stop the revocation from reaching the other connections.
+      this.logger.warn(`Could not close a live connection (${reason}): ${String(error)}`);
+    }
+  }
+
+  private index(entry: Entry): void {
+    const { jti, sid, sub, exp } = entry.claims;
+    add(this.byToken, jti, entry);
+    add(this.bySession, sid, entry);
+    add(this.bySubject, sub, entry);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - this.clock.now()));
+    entry.timer = setTimeout(() => this.end(entry, 'token_expired'), delay);
+    entry.timer.unref();
+  }
+
+  private unindex(entry: Entry): void {
+    const { jti, sid, sub } = entry.claims;
+    drop(this.byToken, jti, entry);
+    drop(this.bySession, sid, entry);
+    drop(this.bySubject, sub, entry);
+    clearTimeout(entry.timer);
+  }
+}
+
+function add(index: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const entries = index.get(key);
+  if (entries) entries.add(entry);
+  else index.set(key, new Set([entry]));
+}
+
+function drop(index: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const entries = index.get(key);
+  if (!entries) return;
+  entries.delete(entry);
+  if (entries.size === 0) index.delete(key);
+}

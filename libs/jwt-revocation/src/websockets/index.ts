@@ -1,0 +1,17 @@
+export {
+  LIVE_CLOSED_EVENT,
+  LIVE_FORBIDDEN_CLOSE_CODE,
+  LIVE_UNAVAILABLE_CLOSE_CODE,
+  LiveSocketAuthenticator,
+  REAUTHENTICATED_EVENT,
+  REAUTHENTICATE_EVENT,
+  liveClaimsOf,
+} from './live-socket.authenticator';
+export type { LiveIoSocket, LiveSocket, LiveUpgradeRequest } from './live-socket.authenticator';
+export { LiveSocketGuard } from './live-socket.guard';
+export {
+  BEARER_SUBPROTOCOL_PREFIX,
+  selectSubprotocol,
+  websocketBearerToken,
+} from './websocket-token';
+export { LIVE_CLOSE_CODE } from '../live/live-connection.registry';
