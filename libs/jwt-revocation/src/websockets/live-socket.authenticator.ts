@@ -92,12 +92,12 @@ export class LiveSocketAuthenticator {
       token,
       options.roles,
       refuse,
-      (claims) => {
+      (renew) => {
         socket.on('message', (data, isBinary) => {
           const renewal = isBinary ? undefined : reauthenticationToken(data);
-          if (renewal !== undefined) claims(renewal);
+          if (renewal !== undefined) renew(renewal);
         });
-        socket.once('close', () => claims(null));
+        socket.once('close', () => renew(null));
       },
       (exp) => socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp } })),
     );
@@ -124,12 +124,12 @@ export class LiveSocketAuthenticator {
       typeof token === 'string' ? token : undefined,
       options.roles,
       refuse,
-      (claims) => {
+      (renew) => {
         socket.on(REAUTHENTICATE_EVENT, (data) => {
           const renewal = (data as { token?: unknown } | undefined)?.token;
-          claims(typeof renewal === 'string' ? renewal : '');
+          renew(typeof renewal === 'string' ? renewal : '');
         });
-        socket.once('disconnect', () => claims(null));
+        socket.once('disconnect', () => renew(null));
       },
       (exp) => socket.emit(REAUTHENTICATED_EVENT, { exp }),
     );
@@ -144,7 +144,7 @@ export class LiveSocketAuthenticator {
     token: string | undefined,
     roles: string[] | undefined,
     close: (code: number, reason: string) => void,
-    listen: (renewal: (token: string | null) => void) => void,
+    listen: (renew: (token: string | null) => void) => void,
     confirm: (exp: number) => void,
   ): AccessTokenClaims | undefined {
     if (!token) {
