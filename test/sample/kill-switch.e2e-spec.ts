@@ -82,8 +82,8 @@ describe.each(matrix)('kill switch POST /admin/revocations/all on %s with %s', (
       expect(await guardStatus(a, token)).toBe(401);
       await until(async () => (await guardStatus(b, token)) === 401, 2000, 'B refuses');
     }
-    expect(await a.refreshStatus(first.tokens.refresh_token)).toBe(401);
-    expect(await b.refreshStatus(second.tokens.refresh_token)).toBe(401);
+    expect(await a.refreshStatus(first.tokens.refresh_token)).toBe(400);
+    expect(await b.refreshStatus(second.tokens.refresh_token)).toBe(400);
 
     const again = await b.login(first.user.email, first.user.password);
     expect(await guardStatus(a, again.access_token)).toBe(200);
