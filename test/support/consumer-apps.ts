@@ -43,6 +43,10 @@ function nestPackages(major: NestMajor): Record<string, string> {
     '@nestjs/terminus',
     '@nestjs/event-emitter',
     '@nestjs/schedule',
+    '@nestjs/jwt',
+    '@nestjs/websockets',
+    '@nestjs/platform-ws',
+    '@nestjs/platform-socket.io',
   ];
   if (major === 12) return Object.fromEntries(names.map((n) => [n, rootVersion(n)]));
   return {
@@ -54,6 +58,10 @@ function nestPackages(major: NestMajor): Record<string, string> {
     '@nestjs/terminus': '11.1.1',
     '@nestjs/event-emitter': '3.1.0',
     '@nestjs/schedule': '6.1.3',
+    '@nestjs/jwt': '11.0.2',
+    '@nestjs/websockets': '11.2.6',
+    '@nestjs/platform-ws': '11.2.6',
+    '@nestjs/platform-socket.io': '11.2.6',
   };
 }
 
@@ -67,6 +75,9 @@ const OTHER_PACKAGES = [
   'ioredis',
   'pg',
   'prom-client',
+  'passport-jwt',
+  'ws',
+  'socket.io',
 ];
 
 function sharedDir(): string {
@@ -144,7 +155,9 @@ export function installConsumer(major: NestMajor): Promise<string> {
             ...nestPackages(major),
             ...Object.fromEntries(OTHER_PACKAGES.map((n) => [n, rootVersion(n)])),
           },
-          devDependencies: { '@types/node': rootVersion('@types/node') },
+          devDependencies: Object.fromEntries(
+            ['@types/node', '@types/passport-jwt', '@types/ws'].map((n) => [n, rootVersion(n)]),
+          ),
         },
         null,
         2,
