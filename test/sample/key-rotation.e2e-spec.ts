@@ -3,11 +3,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from '../support/databases';
-import { bearer, sampleMatrix, SampleTestApp, Tokens } from './support/sample-app';
-
-/** What the guard alone decides (`GET /me` also reads the account). */
-const guardStatus = async (t: SampleTestApp, accessToken: string) =>
-  (await t.http.get('/me/sessions').set(bearer(accessToken))).status;
+import { alignClocks, sampleMatrix, SampleTestApp, Tokens } from './support/sample-app';
 
 const kidOf = (token: string): unknown =>
   JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).kid;
@@ -41,10 +37,7 @@ describe.each(matrix)('signing-key rotation with JWT_KEYS_DIR on %s (%s)', (kind
     const env: Record<string, string> = { JWT_SECRET: '', JWT_KEYS_DIR: dirs[name] };
     if (signingKid) env.JWT_SIGNING_KID = signingKid;
     instances[name] = await SampleTestApp.start(kind, adapter, env, { database });
-    // Clocks stand still from boot: keep the other instance from seeing this one's `iat` in its future.
-    const running = Object.values(instances).filter((t) => t !== undefined);
-    const latest = Math.max(...running.map((t) => t.clock.now()));
-    for (const t of running) await t.advance(latest - t.clock.now());
+    await alignClocks(Object.values(instances).filter((t) => t !== undefined));
     return instances[name];
   }
 
@@ -54,8 +47,8 @@ describe.each(matrix)('signing-key rotation with JWT_KEYS_DIR on %s (%s)', (kind
       .sort();
 
   const everywhere = async (token: string) => [
-    await guardStatus(a(), token),
-    await guardStatus(b(), token),
+    await a().guardStatus(token),
+    await b().guardStatus(token),
   ];
 
   let before: Tokens;
@@ -115,7 +108,7 @@ describe.each(matrix)('signing-key rotation with JWT_KEYS_DIR on %s (%s)', (kind
     unlinkSync(join(dirs.a, 'k1.pem'));
     await restart('a', 'k2');
     expect(await jwksKids(a())).toEqual(['k2']);
-    expect(await guardStatus(a(), before.access_token)).toBe(401);
+    expect(await a().guardStatus(before.access_token)).toBe(401);
     expect(await a().refreshStatus(before.refresh_token)).not.toBe(200);
 
     unlinkSync(join(dirs.b, 'k1.pem'));

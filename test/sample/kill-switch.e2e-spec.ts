@@ -3,11 +3,7 @@ import { SampleConfig } from '../../apps/sample/src/config/sample.config';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { REDIS_URL } from '../support/redis-server';
 import { until } from '../support/until';
-import { auditOf, bearer, sampleMatrix, SampleTestApp } from './support/sample-app';
-
-/** What the guard alone decides (`GET /me` also reads the account). */
-const guardStatus = async (t: SampleTestApp, accessToken: string) =>
-  (await t.http.get('/me/sessions').set(bearer(accessToken))).status;
+import { alignClocks, auditOf, bearer, sampleMatrix, SampleTestApp } from './support/sample-app';
 
 const matrix = sampleMatrix().filter(([kind]) => kind !== 'mariadb');
 
@@ -27,8 +23,7 @@ describe.each(matrix)('kill switch POST /admin/revocations/all on %s with %s', (
     const options = { database, tune: (config: SampleConfig) => (config.jwt.pollInterval = 0) };
     a = await SampleTestApp.start(kind, adapter, env, options);
     b = await SampleTestApp.start(kind, adapter, env, options);
-    // Clocks stand still from boot: B's tokens must not carry an `iat` in A's future.
-    await a.advance(b.clock.now() - a.clock.now());
+    await alignClocks([a, b]);
   });
   afterAll(async () => {
     await a?.close();
@@ -50,8 +45,8 @@ describe.each(matrix)('kill switch POST /admin/revocations/all on %s with %s', (
       .send(body)
       .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400 });
-    expect(await guardStatus(a, tokens.access_token)).toBe(200);
-    expect(await guardStatus(a, admin.access_token)).toBe(200);
+    expect(await a.guardStatus(tokens.access_token)).toBe(200);
+    expect(await a.guardStatus(admin.access_token)).toBe(200);
   });
 
   it('refuses callers who are not admins', async () => {
@@ -79,15 +74,15 @@ describe.each(matrix)('kill switch POST /admin/revocations/all on %s with %s', (
       second.tokens.access_token,
       admin.access_token,
     ]) {
-      expect(await guardStatus(a, token)).toBe(401);
-      await until(async () => (await guardStatus(b, token)) === 401, 2000, 'B refuses');
+      expect(await a.guardStatus(token)).toBe(401);
+      await until(async () => (await b.guardStatus(token)) === 401, 2000, 'B refuses');
     }
     expect(await a.refreshStatus(first.tokens.refresh_token)).toBe(400);
     expect(await b.refreshStatus(second.tokens.refresh_token)).toBe(400);
 
     const again = await b.login(first.user.email, first.user.password);
-    expect(await guardStatus(a, again.access_token)).toBe(200);
-    expect(await guardStatus(b, again.access_token)).toBe(200);
+    expect(await a.guardStatus(again.access_token)).toBe(200);
+    expect(await b.guardStatus(again.access_token)).toBe(200);
     expect(await b.refreshStatus(again.refresh_token)).toBe(200);
 
     const [entry] = await auditOf(b, '*');

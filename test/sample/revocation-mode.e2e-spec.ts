@@ -1,11 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { until } from '../support/until';
-import { bearer, sampleMatrix, SampleTestApp, TestUser } from './support/sample-app';
-
-/** What the guard alone decides (`GET /me` also reads the account). */
-const guardStatus = async (t: SampleTestApp, accessToken: string) =>
-  (await t.http.get('/me/sessions').set(bearer(accessToken))).status;
+import { alignClocks, bearer, sampleMatrix, SampleTestApp, TestUser } from './support/sample-app';
 
 /**
  * How long a change may take to reach the other instance: polling runs every second, and an
@@ -15,17 +11,8 @@ const BOUND_MS = 5000;
 
 async function settlesAt(instances: SampleTestApp[], token: string, status: number) {
   for (const t of instances) {
-    await until(async () => (await guardStatus(t, token)) === status, BOUND_MS, `${status}`);
+    await until(async () => (await t.guardStatus(token)) === status, BOUND_MS, `${status}`);
   }
-}
-
-/**
- * Each instance's clock stands still from its boot: a restarted one would issue tokens whose `iat`
- * lies in the future of the other. Moves every clock to the latest.
- */
-async function alignClocks(instances: SampleTestApp[]): Promise<void> {
-  const latest = Math.max(...instances.map((t) => t.clock.now()));
-  for (const t of instances) await t.advance(latest - t.clock.now());
 }
 
 /** A well-signed access token for a session the store never recorded. */
@@ -95,8 +82,8 @@ describe.each(modes)('REVOCATION_MODE=%s', (mode) => {
       const { user } = await a.signUp();
       const forged = forgeAccessToken(secret, user, a.clock.now());
       const status = allowlist ? 401 : 200;
-      expect(await guardStatus(a, forged)).toBe(status);
-      expect(await guardStatus(b, forged)).toBe(status);
+      expect(await a.guardStatus(forged)).toBe(status);
+      expect(await b.guardStatus(forged)).toBe(status);
     });
 
     it('keeps its decisions after a restart', async () => {
@@ -107,10 +94,10 @@ describe.each(modes)('REVOCATION_MODE=%s', (mode) => {
       await a.close();
       a = await start();
       await alignClocks([a, b]);
-      expect(await guardStatus(a, active.tokens.access_token)).toBe(200);
-      expect(await guardStatus(a, ended.tokens.access_token)).toBe(401);
+      expect(await a.guardStatus(active.tokens.access_token)).toBe(200);
+      expect(await a.guardStatus(ended.tokens.access_token)).toBe(401);
       const forged = forgeAccessToken(secret, active.user, a.clock.now());
-      expect(await guardStatus(a, forged)).toBe(allowlist ? 401 : 200);
+      expect(await a.guardStatus(forged)).toBe(allowlist ? 401 : 200);
       // A session opened after the restart reaches the instance that kept running.
       const later = await a.login(active.user.email, active.user.password);
       await settlesAt([a, b], later.access_token, 200);
@@ -121,8 +108,8 @@ describe.each(modes)('REVOCATION_MODE=%s', (mode) => {
       await settlesAt([a, b], tokens.access_token, 200);
       // Past the 10-minute session end, within the access token's hour.
       for (const t of [a, b]) await t.advance(11 * 60 * 1000);
-      expect(await guardStatus(a, tokens.access_token)).toBe(401);
-      expect(await guardStatus(b, tokens.access_token)).toBe(401);
+      expect(await a.guardStatus(tokens.access_token)).toBe(401);
+      expect(await b.guardStatus(tokens.access_token)).toBe(401);
       expect(await a.refreshStatus(tokens.refresh_token)).toBe(400);
     });
   });

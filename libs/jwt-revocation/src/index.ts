@@ -23,12 +23,11 @@ export {
   InvalidTokenException,
   MissingTokenException,
   RevocationUnavailableException,
-  StoreFailure,
   StoreUnavailableException,
   TokenRevokedException,
   retryAfter,
 } from './jwt-revocation.exceptions';
-export type { InvalidTokenReason } from './jwt-revocation.exceptions';
+export type { InvalidTokenReason, StoreFailure } from './jwt-revocation.exceptions';
 export { Clock, SystemClock } from './clock';
 export { Authorize } from './decorators/authorize.decorator';
 export { Public, IS_PUBLIC_KEY } from './decorators/public.decorator';

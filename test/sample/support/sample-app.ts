@@ -159,11 +159,25 @@ export class SampleTestApp {
   }
 
   /** The status `POST /auth/refresh` answers with this refresh token. */
+  /** The status of an account route for this access token (`GET /me` would also read the account). */
+  async guardStatus(accessToken: string): Promise<number> {
+    return (await this.http.get('/me/sessions').set(bearer(accessToken))).status;
+  }
+
   async refreshStatus(refreshToken: string, headers: Record<string, string> = {}): Promise<number> {
     return (
       await this.http.post('/auth/refresh').set(headers).send({ refresh_token: refreshToken })
     ).status;
   }
+}
+
+/**
+ * Each instance's manual clock stands still from its boot, so a later (re)start would issue tokens
+ * whose `iat` lies in the others' future. Moves every clock to the latest.
+ */
+export async function alignClocks(instances: SampleTestApp[]): Promise<void> {
+  const latest = Math.max(...instances.map((t) => t.clock.now()));
+  for (const t of instances) await t.advance(latest - t.clock.now());
 }
 
 /** The claims of a JWT, unverified. */
