@@ -5,6 +5,8 @@ import WebSocket from 'ws';
 import { NOTIFICATIONS_PROTOCOL } from '../../../apps/sample/src/live/notifications.gateway';
 import type { SampleTestApp } from './sample-app';
 
+export { within } from '../../support/until';
+
 /** Makes the app listen on an ephemeral loopback port (WebSockets need a real server); returns its port. */
 export async function listen(t: SampleTestApp): Promise<number> {
   const server = t.app.getHttpServer() as Server;
@@ -106,15 +108,4 @@ export class SseClient {
   close(): void {
     this.abort?.();
   }
-}
-
-/** Resolves with `promise`, or rejects after `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

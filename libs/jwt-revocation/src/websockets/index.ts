@@ -7,7 +7,13 @@ export {
   REAUTHENTICATE_EVENT,
   liveClaimsOf,
 } from './live-socket.authenticator';
-export type { LiveIoSocket, LiveSocket, LiveUpgradeRequest } from './live-socket.authenticator';
+export type {
+  LiveIoSocket,
+  LiveSocket,
+  LiveSocketOptions,
+  LiveUpgradeRequest,
+} from './live-socket.authenticator';
+export { AuthorizeSocket } from './authorize-socket.decorator';
 export { LiveSocketGuard } from './live-socket.guard';
 export {
   BEARER_SUBPROTOCOL_PREFIX,

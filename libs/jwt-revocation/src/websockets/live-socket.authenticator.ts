@@ -1,4 +1,6 @@
-import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Roles } from '../decorators/roles.decorator';
 import {
   InsufficientScopeException,
   InvalidTokenException,
@@ -28,6 +30,14 @@ export interface LiveIoSocket {
   disconnect(close?: boolean): unknown;
   on(event: string, listener: (data: unknown) => void): unknown;
   once(event: 'disconnect', listener: () => void): unknown;
+}
+
+/** Which roles a connection needs. */
+export interface LiveSocketOptions {
+  /** Roles of which the token needs any one; when given, the gateway's `@AuthorizeSocket()` roles are not read. */
+  roles?: string[];
+  /** The gateway (pass `this`) or its class: the roles of its `@AuthorizeSocket()` gate the connection. */
+  gateway?: object;
 }
 
 /** Event a socket.io client receives before the server disconnects it: `{ reason }` (a close reason above). */
@@ -62,7 +72,8 @@ export function liveClaimsOf(socket: object): AccessTokenClaims | undefined {
  * `4401 token_revoked` when the token is revoked and `4401 token_expired` when it expires, unless the
  * client sends `{ "event": "reauthenticate", "data": { "token": "<new access token>" } }` first.
  * A refused socket is closed at once: `4401 invalid_token`/`token_required`/`token_revoked`,
- * `4403 insufficient_scope`, `1013 revocation_unavailable`.
+ * `4403 insufficient_scope`, `1013 revocation_unavailable`. Roles: pass `{ gateway: this }` to
+ * apply the gateway's `@AuthorizeSocket(...roles)`, or `{ roles }`; a renewal must carry them too.
  */
 @Injectable()
 export class LiveSocketAuthenticator {
@@ -71,13 +82,14 @@ export class LiveSocketAuthenticator {
     @Inject(RevocationService) private readonly revocations: RevocationService,
     @Inject(LiveConnectionRegistry) private readonly registry: LiveConnectionRegistry,
     @Inject(RevocationMetrics) private readonly metrics: RevocationMetrics,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   /** The claims of an accepted socket, or `undefined` when it was refused (and is closing). */
   authenticate(
     socket: LiveSocket,
     request: LiveUpgradeRequest,
-    options: { roles?: string[] } = {},
+    options: LiveSocketOptions = {},
   ): AccessTokenClaims | undefined {
     const refuse = (code: number, reason: string) => socket.close(code, reason);
     let token: string | undefined;
@@ -90,7 +102,7 @@ export class LiveSocketAuthenticator {
     return this.accept(
       socket,
       token,
-      options.roles,
+      this.rolesOf(options),
       refuse,
       (renew) => {
         socket.on('message', (data, isBinary) => {
@@ -112,7 +124,7 @@ export class LiveSocketAuthenticator {
    */
   authenticateSocketIo(
     socket: LiveIoSocket,
-    options: { roles?: string[] } = {},
+    options: LiveSocketOptions = {},
   ): AccessTokenClaims | undefined {
     const refuse = (_code: number, reason: string) => {
       socket.emit(LIVE_CLOSED_EVENT, { reason });
@@ -122,7 +134,7 @@ export class LiveSocketAuthenticator {
     return this.accept(
       socket,
       typeof token === 'string' ? token : undefined,
-      options.roles,
+      this.rolesOf(options),
       refuse,
       (renew) => {
         socket.on(REAUTHENTICATE_EVENT, (data) => {
@@ -176,6 +188,13 @@ export class LiveSocketAuthenticator {
     });
     this.metrics.recordAccepted();
     return claims;
+  }
+
+  private rolesOf(options: LiveSocketOptions): string[] | undefined {
+    if (options.roles || !options.gateway) return options.roles;
+    const { gateway } = options;
+    const type = typeof gateway === 'function' ? gateway : gateway.constructor;
+    return this.reflector.get(Roles, type as Type);
   }
 
   private check(token: string, roles: string[] | undefined): AccessTokenClaims {
