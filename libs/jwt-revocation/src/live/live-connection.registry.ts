@@ -116,11 +116,6 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
         return this.sweep(this.bySubject.get(change.target));
       case 'global':
         return this.sweep(this.all);
-      case 'session-open':
-        return;
-      default:
-        // A kind not indexed here: check every connection rather than miss a revoked one.
-        return this.sweep(this.all);
     }
   }
 
