@@ -151,6 +151,17 @@ describe.each(sampleMatrix())(
         expect(revoked.status).toBe(401);
       });
 
+      it('refuses a malformed token and a forged signature with 401', async () => {
+        const { tokens } = await t.signUp();
+        const [header, payload] = tokens.access_token.split('.');
+        for (const token of ['not-a-jwt', `${header}.${payload}.${'A'.repeat(43)}`]) {
+          const stream = new SseClient(port, token);
+          await within(stream.ended, 2000, 'refused');
+          expect(stream.status).toBe(401);
+          expect(stream.events).toEqual([]);
+        }
+      });
+
       it.each(triggers)('ends with event: revoked after %s', async (_name, revoke) => {
         const { user, tokens } = await t.signUp();
         const stream = new SseClient(port, tokens.access_token);
