@@ -6,7 +6,11 @@ import {
   RevocationService,
   SessionService,
 } from 'nestjs-jwt-revocation';
-import { LiveGatewayApp, SocketAdapterKind } from './support/live-gateways';
+import {
+  FIRST_MESSAGE_TIMEOUT_MS,
+  LiveGatewayApp,
+  SocketAdapterKind,
+} from './support/live-gateways';
 import { until } from './support/until';
 
 const SECRET = 'websockets-e2e-secret-that-is-at-least-32-bytes';
@@ -190,6 +194,66 @@ describe.each(adapters)('%s gateways with LiveSocketAuthenticator', (kind) => {
       client.emit('reauthenticate', { token: stranger.accessToken });
       expect(await client.closed()).toEqual(t.ended(4401, 'invalid_token'));
     });
+  });
+});
+
+describe('ws gateway taking the token as the first message (authenticateFirstMessage)', () => {
+  let t: LiveGatewayApp;
+  let sessions: SessionService;
+
+  beforeAll(async () => {
+    t = await LiveGatewayApp.start('ws', {
+      secret: SECRET,
+      store: new MemoryRevocationStore(),
+      pollInterval: 0,
+    });
+    sessions = t.app.get(SessionService);
+  });
+  afterAll(() => t?.close());
+
+  it('accepts the token of an authenticate first message, and closes the socket on logout', async () => {
+    const subject = newUser();
+    const pair = await sessions.issue(subject);
+    const client = t.connect('inbox');
+    client.emit('authenticate', { token: pair.accessToken });
+    expect(await client.next('ready')).toEqual({ sub: subject });
+    client.emit('whoami');
+    expect(await client.next('you')).toEqual({ sub: subject });
+    await t.app
+      .get(EventEmitter2)
+      .emitAsync(JwtRevocationEvents.LoggedOut, { userId: subject, sessionId: pair.sessionId });
+    expect(await client.closed()).toEqual(t.ended(4401, 'token_revoked'));
+  });
+
+  it('still accepts the bearer. subprotocol', async () => {
+    const subject = newUser();
+    const client = t.connect('inbox', (await sessions.issue(subject)).accessToken);
+    expect(await client.next('ready')).toEqual({ sub: subject });
+  });
+
+  it('refuses messages before the token, and another first message (4401 token_required)', async () => {
+    const client = t.connect('inbox');
+    client.emit('whoami');
+    expect(await client.closed()).toEqual(t.ended(4401, 'token_required'));
+    expect(client.has('you')).toBe(false);
+  });
+
+  it('closes a socket that sends nothing in time (4401 token_required)', async () => {
+    const client = t.connect('inbox');
+    const opened = Date.now();
+    expect(await client.closed()).toEqual(t.ended(4401, 'token_required'));
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(FIRST_MESSAGE_TIMEOUT_MS - 50);
+  });
+
+  it('refuses a revoked or invalid first-message token like a subprotocol one', async () => {
+    const pair = await sessions.issue(newUser());
+    await t.app.get(RevocationService).revokeSession(pair.sessionId, { reason: 'logout' });
+    const revoked = t.connect('inbox');
+    revoked.emit('authenticate', { token: pair.accessToken });
+    expect(await revoked.closed()).toEqual(t.ended(4401, 'token_revoked'));
+    const invalid = t.connect('inbox');
+    invalid.emit('authenticate', { token: 'not-a-jwt' });
+    expect(await invalid.closed()).toEqual(t.ended(4401, 'invalid_token'));
   });
 });
 

@@ -33,8 +33,11 @@ const FEED_PROTOCOL = 'feed.v1';
 
 type AnySocket = WebSocket | ServerSocket;
 
+/** How long `/inbox` waits for the `authenticate` message. */
+export const FIRST_MESSAGE_TIMEOUT_MS = 500;
+
 /**
- * Two gateways per adapter, decorated alike: `/feed` open to any signed-in user (with an
+ * Two gateways per adapter, decorated alike (and a third for `ws`, below): `/feed` open to any signed-in user (with an
  * admin-only message), `/staff` gated by `@AuthorizeSocket('staff')` at connection and per message
  * (with an `audit` message that needs `auditor` instead).
  */
@@ -99,7 +102,27 @@ function gateways(kind: SocketAdapterKind) {
     }
   }
 
-  return [FeedGateway, StaffGateway];
+  /** `ws` only: the token may come as the first message instead (socket.io has its auth payload). */
+  @WebSocketGateway(where('inbox'))
+  class InboxGateway implements OnGatewayConnection<WebSocket> {
+    constructor(@Inject(LiveSocketAuthenticator) private readonly live: LiveSocketAuthenticator) {}
+
+    async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
+      const claims = await this.live.authenticateFirstMessage(socket, request, {
+        gateway: this,
+        timeoutMs: FIRST_MESSAGE_TIMEOUT_MS,
+      });
+      if (claims) send(socket, 'ready', { sub: claims.sub });
+    }
+
+    @AuthorizeSocket()
+    @SubscribeMessage('whoami')
+    whoami(socket: WebSocket): WsResponse<{ sub: string }> {
+      return { event: 'you', data: { sub: liveClaimsOf(socket)!.sub } };
+    }
+  }
+
+  return kind === 'ws' ? [FeedGateway, StaffGateway, InboxGateway] : [FeedGateway, StaffGateway];
 }
 
 /** A Nest app of the library alone with the gateways above, listening on a random loopback port. */
@@ -131,7 +154,7 @@ export class LiveGatewayApp {
   }
 
   /** Opens `/feed` or `/staff` with `token` (none: no token at all). */
-  connect(gateway: 'feed' | 'staff', token?: string): LiveTestClient {
+  connect(gateway: 'feed' | 'staff' | 'inbox', token?: string): LiveTestClient {
     const client =
       this.kind === 'ws'
         ? new WsTestClient(this.port, gateway, token)
@@ -205,7 +228,12 @@ class WsTestClient extends LiveTestClient {
   }
 
   emit(event: string, data?: unknown): void {
-    this.socket.send(JSON.stringify({ event, data }));
+    const message = JSON.stringify({ event, data });
+    if (this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.once('open', () => this.socket.send(message));
+    } else {
+      this.socket.send(message);
+    }
   }
 
   leave(): void {

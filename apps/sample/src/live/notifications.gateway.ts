@@ -1,4 +1,4 @@
-import { Inject, UseGuards } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   OnGatewayConnection,
   SubscribeMessage,
@@ -8,8 +8,8 @@ import {
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
+  AuthorizeSocket,
   LiveSocketAuthenticator,
-  LiveSocketGuard,
   liveClaimsOf,
   selectSubprotocol,
 } from 'nestjs-jwt-revocation/websockets';
@@ -24,18 +24,18 @@ export const NOTIFICATIONS_PROTOCOL = 'notifications.v1';
  * `4401 token_expired` when the token expires unless the client sent
  * `{ "event": "reauthenticate", "data": { "token": "<new access token>" } }` in time.
  */
+@AuthorizeSocket()
 @WebSocketGateway({ path: '/live/notifications', handleProtocols: selectSubprotocol })
 export class NotificationsGateway implements OnGatewayConnection<WebSocket> {
   constructor(@Inject(LiveSocketAuthenticator) private readonly live: LiveSocketAuthenticator) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    const claims = this.live.authenticate(socket, request);
+    const claims = this.live.authenticate(socket, request, { gateway: this });
     if (!claims) return;
     socket.send(JSON.stringify({ event: 'ready', data: { sub: claims.sub, sid: claims.sid } }));
   }
 
   /** `{ "event": "ping" }` -> `{ "event": "pong", "data": { "exp": <token expiry> } }`. */
-  @UseGuards(LiveSocketGuard)
   @SubscribeMessage('ping')
   ping(socket: WebSocket): WsResponse<{ exp: number }> {
     return { event: 'pong', data: { exp: liveClaimsOf(socket)!.exp } };

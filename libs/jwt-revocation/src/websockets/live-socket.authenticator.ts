@@ -55,6 +55,9 @@ export const LIVE_UNAVAILABLE_CLOSE_CODE = 1013;
 
 /** The in-band re-authentication a client sends before its token expires. */
 export const REAUTHENTICATE_EVENT = 'reauthenticate';
+/** The first message of a client that authenticates in-band instead of with a subprotocol. */
+export const AUTHENTICATE_EVENT = 'authenticate';
+
 /** The answer to a successful re-authentication: `{ "event": "reauthenticated", "data": { "exp": <s> } }`. */
 export const REAUTHENTICATED_EVENT = 'reauthenticated';
 
@@ -91,28 +94,54 @@ export class LiveSocketAuthenticator {
     request: LiveUpgradeRequest,
     options: LiveSocketOptions = {},
   ): AccessTokenClaims | undefined {
-    const refuse = (code: number, reason: string) => socket.close(code, reason);
     let token: string | undefined;
     try {
       token = websocketBearerToken(request.headers['sec-websocket-protocol']);
     } catch (error) {
-      this.refuse(refuse, error);
+      this.refuse((code, reason) => socket.close(code, reason), error);
       return undefined;
     }
-    return this.accept(
-      socket,
-      token,
-      this.rolesOf(options),
-      refuse,
-      (renew) => {
-        socket.on('message', (data, isBinary) => {
-          const renewal = isBinary ? undefined : reauthenticationToken(data);
-          if (renewal !== undefined) renew(renewal);
-        });
-        socket.once('close', () => renew(null));
-      },
-      (exp) => socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp } })),
-    );
+    return this.acceptWebSocket(socket, token, options);
+  }
+
+  /**
+   * The same, for clients that cannot offer a subprotocol: without a `bearer.` one, the socket's
+   * first message must be `{ "event": "authenticate", "data": { "token": "<access token>" } }`,
+   * within `timeoutMs` (default 5000); any other first message, or none in time, closes it with
+   * `4401 token_required`. Messages to guarded handlers are refused until then. Resolves with the
+   * claims, or `undefined` when the socket was refused or left.
+   */
+  authenticateFirstMessage(
+    socket: LiveSocket,
+    request: LiveUpgradeRequest,
+    options: LiveSocketOptions & { timeoutMs?: number } = {},
+  ): Promise<AccessTokenClaims | undefined> {
+    let offered = true;
+    try {
+      offered = websocketBearerToken(request.headers['sec-websocket-protocol']) !== undefined;
+    } catch {
+      // More than one bearer subprotocol: `authenticate` refuses it.
+    }
+    if (offered) return Promise.resolve(this.authenticate(socket, request, options));
+    return new Promise((resolve) => {
+      let waiting = true;
+      const settle = (token: string | undefined) => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        resolve(this.acceptWebSocket(socket, token, options));
+      };
+      const timer = setTimeout(() => settle(undefined), options.timeoutMs ?? 5000);
+      socket.on('message', (data, isBinary) =>
+        settle(isBinary ? undefined : messageToken(data, AUTHENTICATE_EVENT)),
+      );
+      socket.once('close', () => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
   }
 
   /**
@@ -190,6 +219,27 @@ export class LiveSocketAuthenticator {
     return claims;
   }
 
+  private acceptWebSocket(
+    socket: LiveSocket,
+    token: string | undefined,
+    options: LiveSocketOptions,
+  ): AccessTokenClaims | undefined {
+    return this.accept(
+      socket,
+      token,
+      this.rolesOf(options),
+      (code, reason) => socket.close(code, reason),
+      (renew) => {
+        socket.on('message', (data, isBinary) => {
+          const renewal = isBinary ? undefined : messageToken(data, REAUTHENTICATE_EVENT);
+          if (renewal !== undefined) renew(renewal);
+        });
+        socket.once('close', () => renew(null));
+      },
+      (exp) => socket.send(JSON.stringify({ event: REAUTHENTICATED_EVENT, data: { exp } })),
+    );
+  }
+
   private rolesOf(options: LiveSocketOptions): string[] | undefined {
     if (options.roles || !options.gateway) return options.roles;
     const { gateway } = options;
@@ -222,13 +272,13 @@ export class LiveSocketAuthenticator {
   }
 }
 
-/** The token of a `reauthenticate` message, or `undefined` for any other message. */
-function reauthenticationToken(data: unknown): string | undefined {
+/** The token of an `event` message (`''` when it has none), or `undefined` for any other message. */
+function messageToken(data: unknown, event: string): string | undefined {
   const text = Buffer.isBuffer(data) ? data.toString('utf8') : typeof data === 'string' ? data : '';
-  if (!text.includes(REAUTHENTICATE_EVENT)) return undefined;
+  if (!text.includes(event)) return undefined;
   try {
     const message = JSON.parse(text) as { event?: unknown; data?: { token?: unknown } };
-    if (message.event !== REAUTHENTICATE_EVENT) return undefined;
+    if (message.event !== event) return undefined;
     return typeof message.data?.token === 'string' ? message.data.token : '';
   } catch {
     return undefined;

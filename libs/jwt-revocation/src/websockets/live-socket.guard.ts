@@ -8,7 +8,9 @@ import { liveClaimsOf } from './live-socket.authenticator';
 /**
  * For `@SubscribeMessage()` handlers of a gateway whose sockets `LiveSocketAuthenticator`
  * authenticated: refuses a message from an unauthenticated or revoked socket, and checks the
- * `@Roles()` of the handler (or of the gateway) against the socket's current token.
+ * `@Roles()` of the handler (or of the gateway) against the socket's current token. Bound with
+ * `@AuthorizeSocket(...roles)`; a refusal is a `WsException` (`unauthorized`, `token_revoked` or
+ * `insufficient_scope`), which Nest answers with an `exception` event without closing the socket.
  */
 @Injectable()
 export class LiveSocketGuard implements CanActivate {
