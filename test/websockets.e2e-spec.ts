@@ -6,6 +6,7 @@ import {
   RevocationService,
   SessionService,
 } from 'nestjs-jwt-revocation';
+import type { JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
 import {
   FIRST_MESSAGE_TIMEOUT_MS,
   LiveGatewayApp,
@@ -25,6 +26,15 @@ const triggers: [string, string, (userId: string, sessionId: string) => object][
 ];
 
 const adapters: SocketAdapterKind[] = ['ws', 'socket.io'];
+
+/** The gateways on the in-memory store, no polling (revocations here are local). */
+const startApp = (kind: SocketAdapterKind, options: JwtRevocationModuleOptions = {}) =>
+  LiveGatewayApp.start(kind, {
+    secret: SECRET,
+    store: new MemoryRevocationStore(),
+    pollInterval: 0,
+    ...options,
+  });
 let nextUser = 0;
 const newUser = () => `user-${++nextUser}`;
 
@@ -33,11 +43,7 @@ describe.each(adapters)('%s gateways with LiveSocketAuthenticator', (kind) => {
   let sessions: SessionService;
 
   beforeAll(async () => {
-    t = await LiveGatewayApp.start(kind, {
-      secret: SECRET,
-      store: new MemoryRevocationStore(),
-      pollInterval: 0,
-    });
+    t = await startApp(kind);
     sessions = t.app.get(SessionService);
   });
   afterAll(() => t?.close());
@@ -202,11 +208,7 @@ describe('ws gateway taking the token as the first message (authenticateFirstMes
   let sessions: SessionService;
 
   beforeAll(async () => {
-    t = await LiveGatewayApp.start('ws', {
-      secret: SECRET,
-      store: new MemoryRevocationStore(),
-      pollInterval: 0,
-    });
+    t = await startApp('ws');
     sessions = t.app.get(SessionService);
   });
   afterAll(() => t?.close());
@@ -261,12 +263,7 @@ describe.each(adapters)('%s gateways when the token expires', (kind) => {
   let t: LiveGatewayApp;
 
   beforeAll(async () => {
-    t = await LiveGatewayApp.start(kind, {
-      secret: SECRET,
-      store: new MemoryRevocationStore(),
-      pollInterval: 0,
-      accessTokenTtl: 2,
-    });
+    t = await startApp(kind, { accessTokenTtl: 2 });
   });
   afterAll(() => t?.close());
 
