@@ -53,11 +53,10 @@ export const LIVE_FORBIDDEN_CLOSE_CODE = 4403;
 /** Close code when revocations cannot be checked and the failure mode is `closed` (RFC 6455 "try again later"). */
 export const LIVE_UNAVAILABLE_CLOSE_CODE = 1013;
 
-/** The in-band re-authentication a client sends before its token expires. */
-export const REAUTHENTICATE_EVENT = 'reauthenticate';
 /** The first message of a client that authenticates in-band instead of with a subprotocol. */
 export const AUTHENTICATE_EVENT = 'authenticate';
-
+/** The in-band re-authentication a client sends before its token expires. */
+export const REAUTHENTICATE_EVENT = 'reauthenticate';
 /** The answer to a successful re-authentication: `{ "event": "reauthenticated", "data": { "exp": <s> } }`. */
 export const REAUTHENTICATED_EVENT = 'reauthenticated';
 
@@ -125,22 +124,18 @@ export class LiveSocketAuthenticator {
     if (offered) return Promise.resolve(this.authenticate(socket, request, options));
     return new Promise((resolve) => {
       let waiting = true;
-      const settle = (token: string | undefined) => {
+      /** Accepts or refuses `token` (none: `token_required`), or gives up when the client left. */
+      const settle = (left: boolean, token?: string) => {
         if (!waiting) return;
         waiting = false;
         clearTimeout(timer);
-        resolve(this.acceptWebSocket(socket, token, options));
+        resolve(left ? undefined : this.acceptWebSocket(socket, token, options));
       };
-      const timer = setTimeout(() => settle(undefined), options.timeoutMs ?? 5000);
+      const timer = setTimeout(() => settle(false), options.timeoutMs ?? 5000);
       socket.on('message', (data, isBinary) =>
-        settle(isBinary ? undefined : messageToken(data, AUTHENTICATE_EVENT)),
+        settle(false, isBinary ? undefined : messageToken(data, AUTHENTICATE_EVENT)),
       );
-      socket.once('close', () => {
-        if (!waiting) return;
-        waiting = false;
-        clearTimeout(timer);
-        resolve(undefined);
-      });
+      socket.once('close', () => settle(true));
     });
   }
 
