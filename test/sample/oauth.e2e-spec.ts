@@ -11,8 +11,12 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
   });
   afterAll(() => t?.close());
 
+  /** As the app's own public client, `sample`, identifying itself with `client_id` (RFC 6749 §2.3). */
   const revoke = (form: Record<string, string>) =>
-    t.http.post('/oauth/revoke').type('form').send(form);
+    t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send('token' in form ? { client_id: 'sample', ...form } : form);
   const introspect = (form: Record<string, string>, token = admin.access_token) =>
     t.http.post('/oauth/introspect').set(bearer(token)).type('form').send(form);
 
@@ -75,15 +79,17 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const { user, tokens } = await t.signUp();
       const claims = claimsOf(tokens.access_token);
       const res = await introspect({ token: tokens.access_token }).expect(200);
+      expect(claims.client_id).toBe('sample');
       expect(res.body).toEqual({
         active: true,
+        client_id: 'sample',
         sub: user.id,
         jti: claims.jti,
         sid: claims.sid,
         exp: claims.exp,
         iat: claims.iat,
         roles: ['user'],
-        token_type: 'access_token',
+        token_type: 'Bearer',
       });
     });
 
@@ -92,10 +98,11 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const res = await introspect({ token: tokens.refresh_token }).expect(200);
       expect(res.body).toMatchObject({
         active: true,
+        client_id: 'sample',
         sub: user.id,
-        token_type: 'refresh_token',
         roles: ['user'],
       });
+      expect(res.body).not.toHaveProperty('token_type');
       await t.http.post('/auth/refresh').send({ refresh_token: tokens.refresh_token }).expect(200);
       expect((await introspect({ token: tokens.refresh_token }).expect(200)).body).toEqual({
         active: false,
@@ -231,6 +238,7 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
           'GET /admin/revocations',
           'POST /oauth/revoke',
           'POST /oauth/introspect',
+          'GET /.well-known/oauth-authorization-server',
           'GET /health',
           'GET /.well-known/jwks.json',
         ]),
