@@ -72,6 +72,17 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const res = await t.http.post('/oauth/revoke').expect(400);
       expect(res.body).toEqual({ error: 'invalid_request' });
     });
+
+    it('answers 401 invalid_client to a request that names no client (RFC 7009 §2.1)', async () => {
+      const { tokens } = await t.signUp();
+      const res = await t.http
+        .post('/oauth/revoke')
+        .type('form')
+        .send({ token: tokens.access_token })
+        .expect(401);
+      expect(res.body).toMatchObject({ error: 'invalid_client' });
+      expect(await t.meStatus(tokens.access_token)).toBe(200);
+    });
   });
 
   describe('POST /oauth/introspect', () => {
@@ -144,6 +155,24 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
     it('answers 400 invalid_request without a token', async () => {
       const res = await introspect({}).expect(400);
       expect(res.body).toEqual({ error: 'invalid_request' });
+    });
+
+    it('answers 406 to a request for an RFC 9701 JWT: an HS256 secret cannot sign one', async () => {
+      const { tokens } = await t.signUp();
+      const res = await introspect({ token: tokens.access_token })
+        .set('Accept', 'application/token-introspection+jwt')
+        .expect(406);
+      expect(res.body.message).toMatch(/asymmetric signing key/);
+      await introspect({ token: tokens.access_token })
+        .set('Accept', 'application/token-introspection+jwt, application/json;q=0.5')
+        .expect(200)
+        .expect('Content-Type', /^application\/json/);
+    });
+  });
+
+  describe('GET /.well-known/oauth-authorization-server', () => {
+    it('is absent without an https JWT_ISSUER to identify the server (RFC 8414 §2)', async () => {
+      await t.http.get('/.well-known/oauth-authorization-server').expect(404);
     });
   });
 

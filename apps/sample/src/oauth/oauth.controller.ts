@@ -9,9 +9,8 @@ import {
   NotAcceptableException,
   Post,
   Req,
-  Res,
+  StreamableFile,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import {
   ApiBearerAuth,
   ApiBadRequestResponse,
@@ -60,7 +59,6 @@ export class OAuthController {
     @Inject(ClientAuthenticator) private readonly clients: ClientAuthenticator,
     @Inject(ClientRegistry) private readonly registry: ClientRegistry,
     @Inject(IntrospectionResponseSigner) private readonly signer: IntrospectionResponseSigner,
-    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /**
@@ -127,8 +125,7 @@ export class OAuthController {
     @Body() body: unknown,
     @Req() request: Record<string, unknown>,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) response: unknown,
-  ): Promise<IntrospectionView | string> {
+  ): Promise<IntrospectionView | StreamableFile> {
     const token = tokenOf(body);
     const format = introspectionFormat(accept, this.signer.algorithm !== undefined);
     if (format === 'none') {
@@ -144,12 +141,10 @@ export class OAuthController {
     const caller =
       introspectingClient(request)?.clientId ??
       this.registry.clientIdOf(request[CLAIMS_REQUEST_KEY] as AccessTokenClaims);
-    this.adapterHost.httpAdapter.setHeader(
-      response,
-      'Content-Type',
-      TOKEN_INTROSPECTION_JWT_MEDIA_TYPE,
-    );
-    return this.signer.sign({ ...view }, caller);
+    // A StreamableFile keeps the media type exact on both adapters (no `; charset` appended).
+    return new StreamableFile(Buffer.from(this.signer.sign({ ...view }, caller)), {
+      type: TOKEN_INTROSPECTION_JWT_MEDIA_TYPE,
+    });
   }
 
   private async describe(token: string): Promise<IntrospectionView> {
