@@ -121,7 +121,7 @@ export {
   OAuthInvalidRequestException,
   UnauthorizedClientException,
 } from './clients/client.exceptions';
-export { hashClientSecret, verifyClientSecret } from './clients/client-secret.hasher';
+export { hashClientSecret } from './clients/client-secret.hasher';
 export type { ClientSecretAlgorithm } from './clients/client-secret.hasher';
 export {
   IntrospectionResponseSigner,

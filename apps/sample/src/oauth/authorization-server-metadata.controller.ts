@@ -35,9 +35,7 @@ export class AuthorizationServerMetadataController {
       revocation_endpoint: at('/oauth/revoke'),
       revocation_endpoint_auth_methods_supported: this.clients.authMethodsFor('revocation'),
       introspection_endpoint: at('/oauth/introspect'),
-      introspection_endpoint_auth_methods_supported: this.clients
-        .authMethodsFor('introspection')
-        .filter((method) => method !== 'none'),
+      introspection_endpoint_auth_methods_supported: this.clients.authMethodsFor('introspection'),
       ...(alg === undefined ? {} : { introspection_signing_alg_values_supported: [alg] }),
       service_documentation: at('/docs'),
     };
