@@ -54,6 +54,7 @@ export { RevocationClaimsService } from './sessions/revocation-claims.service';
 export type { OpenedSession, RevocationClaims } from './sessions/revocation-claims.service';
 export type {
   ClientContext,
+  IssueOptions,
   RefreshOptions,
   SessionView,
   TokenPair,
