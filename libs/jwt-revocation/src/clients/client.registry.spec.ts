@@ -1,3 +1,4 @@
+import { validateJwtRevocationOptions } from '../jwt-revocation.config';
 import { ClientRegistry, DEFAULT_CLIENT_ID } from './client.registry';
 
 const SHA = `sha256:${'A'.repeat(43)}`;
@@ -78,5 +79,16 @@ describe('ClientRegistry', () => {
     ['an unknown default client', [{ clientId: 'a' }], 'b', /defaultClientId/],
   ])('refuses %s', (_, clients, defaultClientId, error) => {
     expect(() => new ClientRegistry(clients as never, defaultClientId)).toThrow(error);
+  });
+
+  it('is checked with the module options', () => {
+    const secret = 'k9#Qz!v2@Lr7$Wm4%Tn8^Yp1&Xs6*Bd3';
+    expect(() =>
+      validateJwtRevocationOptions({ secret, clients: [{ clientId: 'web' }] }),
+    ).not.toThrow();
+    expect(() =>
+      validateJwtRevocationOptions({ secret, clients: [{ clientId: 'web', secretHash: 'x' }] }),
+    ).toThrow(/secretHash/);
+    expect(() => validateJwtRevocationOptions({ secret, defaultClientId: 'other' })).not.toThrow();
   });
 });
