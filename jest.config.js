@@ -14,9 +14,10 @@ const swc = [
 
 const shared = {
   transform: { '^.+\\.(t|j)s$': swc },
-  // Nest 12 and some of @fastify/static's dependencies ship ES modules only: compile them too.
+  // Nest 12, some of @fastify/static's dependencies, oauth4webapi and jose ship ES modules only:
+  // compile them too.
   transformIgnorePatterns: [
-    '^(?!.*/node_modules/(@nestjs|glob|path-scurry|minimatch|lru-cache|minipass|content-disposition)/).*/node_modules/',
+    '^(?!.*/node_modules/(@nestjs|glob|path-scurry|minimatch|lru-cache|minipass|content-disposition|oauth4webapi|jose)/).*/node_modules/',
   ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {

@@ -11,8 +11,12 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
   });
   afterAll(() => t?.close());
 
+  /** As the app's own public client, `sample`, identifying itself with `client_id` (RFC 6749 §2.3). */
   const revoke = (form: Record<string, string>) =>
-    t.http.post('/oauth/revoke').type('form').send(form);
+    t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send('token' in form ? { client_id: 'sample', ...form } : form);
   const introspect = (form: Record<string, string>, token = admin.access_token) =>
     t.http.post('/oauth/introspect').set(bearer(token)).type('form').send(form);
 
@@ -68,6 +72,17 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const res = await t.http.post('/oauth/revoke').expect(400);
       expect(res.body).toEqual({ error: 'invalid_request' });
     });
+
+    it('answers 401 invalid_client to a request that names no client (RFC 7009 §2.1)', async () => {
+      const { tokens } = await t.signUp();
+      const res = await t.http
+        .post('/oauth/revoke')
+        .type('form')
+        .send({ token: tokens.access_token })
+        .expect(401);
+      expect(res.body).toMatchObject({ error: 'invalid_client' });
+      expect(await t.meStatus(tokens.access_token)).toBe(200);
+    });
   });
 
   describe('POST /oauth/introspect', () => {
@@ -75,15 +90,17 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const { user, tokens } = await t.signUp();
       const claims = claimsOf(tokens.access_token);
       const res = await introspect({ token: tokens.access_token }).expect(200);
+      expect(claims.client_id).toBe('sample');
       expect(res.body).toEqual({
         active: true,
+        client_id: 'sample',
         sub: user.id,
         jti: claims.jti,
         sid: claims.sid,
         exp: claims.exp,
         iat: claims.iat,
         roles: ['user'],
-        token_type: 'access_token',
+        token_type: 'Bearer',
       });
     });
 
@@ -92,10 +109,11 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
       const res = await introspect({ token: tokens.refresh_token }).expect(200);
       expect(res.body).toMatchObject({
         active: true,
+        client_id: 'sample',
         sub: user.id,
-        token_type: 'refresh_token',
         roles: ['user'],
       });
+      expect(res.body).not.toHaveProperty('token_type');
       await t.http.post('/auth/refresh').send({ refresh_token: tokens.refresh_token }).expect(200);
       expect((await introspect({ token: tokens.refresh_token }).expect(200)).body).toEqual({
         active: false,
@@ -137,6 +155,24 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
     it('answers 400 invalid_request without a token', async () => {
       const res = await introspect({}).expect(400);
       expect(res.body).toEqual({ error: 'invalid_request' });
+    });
+
+    it('answers 406 to a request for an RFC 9701 JWT: an HS256 secret cannot sign one', async () => {
+      const { tokens } = await t.signUp();
+      const res = await introspect({ token: tokens.access_token })
+        .set('Accept', 'application/token-introspection+jwt')
+        .expect(406);
+      expect(res.body.message).toMatch(/asymmetric signing key/);
+      await introspect({ token: tokens.access_token })
+        .set('Accept', 'application/token-introspection+jwt, application/json;q=0.5')
+        .expect(200)
+        .expect('Content-Type', /^application\/json/);
+    });
+  });
+
+  describe('GET /.well-known/oauth-authorization-server', () => {
+    it('is absent without an https JWT_ISSUER to identify the server (RFC 8414 §2)', async () => {
+      await t.http.get('/.well-known/oauth-authorization-server').expect(404);
     });
   });
 
@@ -231,6 +267,7 @@ describe.each(sampleMatrix())('sample oauth, health and docs on %s with %s', (ki
           'GET /admin/revocations',
           'POST /oauth/revoke',
           'POST /oauth/introspect',
+          'GET /.well-known/oauth-authorization-server',
           'GET /health',
           'GET /.well-known/jwks.json',
         ]),

@@ -54,6 +54,7 @@ export { RevocationClaimsService } from './sessions/revocation-claims.service';
 export type { OpenedSession, RevocationClaims } from './sessions/revocation-claims.service';
 export type {
   ClientContext,
+  IssueOptions,
   RefreshOptions,
   SessionView,
   TokenPair,
@@ -106,3 +107,25 @@ export {
   LiveStream,
   endWithToken,
 } from './live/live-sse.interceptor';
+export { ClientRegistry, DEFAULT_CLIENT_ID } from './clients/client.registry';
+export type {
+  ClientAuthMethod,
+  OAuthClient,
+  OAuthClientOptions,
+  OAuthClientRight,
+  OAuthClientType,
+} from './clients/client.registry';
+export { ClientAuthenticator } from './clients/client.authenticator';
+export type { AuthenticatedClient, ClientCredentialsRequest } from './clients/client.authenticator';
+export {
+  InvalidClientException,
+  OAuthInvalidRequestException,
+  UnauthorizedClientException,
+} from './clients/client.exceptions';
+export { hashClientSecret } from './clients/client-secret.hasher';
+export type { ClientSecretAlgorithm } from './clients/client-secret.hasher';
+export {
+  IntrospectionResponseSigner,
+  TOKEN_INTROSPECTION_JWT_MEDIA_TYPE,
+  TOKEN_INTROSPECTION_JWT_TYPE,
+} from './tokens/introspection-response.signer';

@@ -1,3 +1,4 @@
+import { ClientRegistry } from './clients/client.registry';
 import { KeyRing } from './tokens/key-ring';
 import type {
   ErrorDetail,
@@ -11,6 +12,7 @@ export class JwtRevocationConfig {
   readonly keys: KeyRing;
   readonly issuer?: string;
   readonly audience?: string;
+  readonly clients: ClientRegistry;
   readonly accessTokenTtlMs: number;
   readonly refreshTokenTtlMs: number;
   readonly sessionIdleTimeoutMs: number;
@@ -37,6 +39,10 @@ export class JwtRevocationConfig {
         : KeyRing.fromAsymmetric(options.keys ?? [], options.signingKid);
     this.issuer = optionalString('issuer', options.issuer);
     this.audience = optionalString('audience', options.audience);
+    this.clients = new ClientRegistry(
+      options.clients,
+      optionalString('defaultClientId', options.defaultClientId),
+    );
     this.accessTokenTtlMs = seconds('accessTokenTtl', options.accessTokenTtl, 900, 1);
     this.refreshTokenTtlMs = seconds('refreshTokenTtl', options.refreshTokenTtl, 14 * 86400, 1);
     this.sessionIdleTimeoutMs = seconds(

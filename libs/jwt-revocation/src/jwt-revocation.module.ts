@@ -2,8 +2,12 @@ import { Module } from '@nestjs/common';
 import { RevocationEventsListener } from './events/revocation-events.listener';
 import { JwtRevocationGuard } from './jwt-revocation.guard';
 import { ConfigurableModuleClass } from './jwt-revocation.module-definition';
+import { ClientAuthenticator } from './clients/client.authenticator';
+import { ClientRegistry } from './clients/client.registry';
+import { IntrospectionResponseSigner } from './tokens/introspection-response.signer';
 import {
   cacheProvider,
+  clientRegistryProvider,
   clockProvider,
   configProvider,
   storeLatencyProvider,
@@ -49,6 +53,9 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
     RevocationMetrics,
     LiveConnectionRegistry,
     LiveSseInterceptor,
+    clientRegistryProvider,
+    ClientAuthenticator,
+    IntrospectionResponseSigner,
   ],
   exports: [
     RevocationStore,
@@ -65,6 +72,9 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
     RevocationMetrics,
     LiveConnectionRegistry,
     LiveSseInterceptor,
+    ClientRegistry,
+    ClientAuthenticator,
+    IntrospectionResponseSigner,
   ],
 })
 export class JwtRevocationModule extends ConfigurableModuleClass {}

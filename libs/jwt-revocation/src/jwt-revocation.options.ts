@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { OAuthClientOptions } from './clients/client.registry';
 import type { RevocationStore } from './storage/revocation-store.interface';
 import type { RevocationTransport } from './sync/revocation-transport.interface';
 
@@ -49,6 +50,14 @@ export interface JwtRevocationModuleOptions {
   issuer?: string;
   /** `aud` written to and required in every token. Default: none (not checked). */
   audience?: string;
+  /**
+   * OAuth clients (RFC 6749 §2) the tokens are issued to, and who may revoke (RFC 7009) or
+   * introspect (RFC 7662) them. Every access and refresh token carries its client's `client_id`
+   * (RFC 9068 §2.2). Default: one public client, `first-party`, that may revoke its own tokens.
+   */
+  clients?: OAuthClientOptions[];
+  /** `client_id` of the tokens issued without naming a client. Default: the first of `clients`. */
+  defaultClientId?: string;
   /** Access-token lifetime. Default 900 (15 minutes). Tokens whose `exp - iat` exceeds it (plus `clockTolerance`) are refused. */
   accessTokenTtl?: number;
   /** Refresh-token lifetime. Default 1209600 (14 days). Bounds `exp - iat` of refresh tokens likewise. */

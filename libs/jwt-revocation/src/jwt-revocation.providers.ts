@@ -1,4 +1,5 @@
 import { Logger, Provider } from '@nestjs/common';
+import { ClientRegistry } from './clients/client.registry';
 import { Clock, SystemClock } from './clock';
 import { JwtRevocationConfig } from './jwt-revocation.config';
 import { JWT_REVOCATION_MODULE_OPTIONS } from './jwt-revocation.module-definition';
@@ -69,3 +70,9 @@ export const transportProvider: Provider = {
 };
 
 export const clockProvider: Provider = { provide: Clock, useClass: SystemClock };
+
+export const clientRegistryProvider: Provider = {
+  provide: ClientRegistry,
+  useFactory: (config: JwtRevocationConfig) => config.clients,
+  inject: [JwtRevocationConfig],
+};

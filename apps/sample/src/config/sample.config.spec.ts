@@ -251,6 +251,58 @@ describe('loadSampleConfig', () => {
     expect(production.warnings).toContainEqual(expect.stringMatching(/\/metrics is disabled/));
   });
 
+  it('registers the first-party OAuth client and more from OAUTH_CLIENTS', () => {
+    const hash = `sha256:${'A'.repeat(43)}`;
+    expect(load({ JWT_SECRET: SECRET }).jwt).toMatchObject({
+      clients: [{ clientId: 'sample', type: 'public' }],
+      defaultClientId: 'sample',
+    });
+    const config = load({
+      JWT_SECRET: SECRET,
+      OAUTH_CLIENT_ID: 'web-bff',
+      OAUTH_CLIENT_SECRET_HASH: hash,
+      OAUTH_CLIENTS: JSON.stringify([
+        { clientId: 'orders-api', secretHash: hash, introspection: true, revocation: false },
+      ]),
+    });
+    expect(config.jwt).toMatchObject({
+      clients: [
+        { clientId: 'web-bff', type: 'confidential', secretHash: hash, introspection: true },
+        { clientId: 'orders-api', secretHash: hash, introspection: true, revocation: false },
+      ],
+      defaultClientId: 'web-bff',
+    });
+  });
+
+  it.each([
+    ['OAUTH_CLIENTS that is not JSON', { OAUTH_CLIENTS: '[{' }, /JSON array/],
+    ['OAUTH_CLIENTS that is no array', { OAUTH_CLIENTS: '{"clientId":"x"}' }, /JSON array/],
+    ['a plain secret', { OAUTH_CLIENT_SECRET_HASH: 'hunter2' }, /secretHash from hashClientSecret/],
+    ['a duplicate client', { OAUTH_CLIENTS: '[{"clientId":"sample"}]' }, /duplicate clientId/],
+  ])('explains %s', (_, env, message) => {
+    expect(problemsOf({ JWT_SECRET: SECRET, ...env })).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('serves RFC 8414 metadata only for an https JWT_ISSUER without path', () => {
+    expect(load({ JWT_SECRET: SECRET }).metadataIssuer).toBeNull();
+    expect(
+      load({ JWT_SECRET: SECRET, JWT_ISSUER: 'https://auth.example.test' }).metadataIssuer,
+    ).toBe('https://auth.example.test');
+    expect(load({ JWT_SECRET: SECRET, JWT_ISSUER: 'http://localhost:3000' }).metadataIssuer).toBe(
+      'http://localhost:3000',
+    );
+    for (const issuer of [
+      'sample',
+      'http://auth.example.test',
+      'https://auth.example.test/tenant',
+      'https://auth.example.test/?a=1',
+    ]) {
+      const config = load({ JWT_SECRET: SECRET, JWT_ISSUER: issuer });
+      expect(config.metadataIssuer).toBeNull();
+      expect(config.warnings).toContainEqual(expect.stringContaining('oauth-authorization-server'));
+    }
+  });
+
   it('refuses two keys at once', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([
       expect.stringContaining('both set'),

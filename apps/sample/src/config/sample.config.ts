@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isEmail } from 'class-validator';
-import { validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
-import type { JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
+import { ClientRegistry, validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
+import type { JwtRevocationModuleOptions, OAuthClientOptions } from 'nestjs-jwt-revocation';
 import { parseDuration } from './duration.parser';
 import {
   loadKeysDirectory,
@@ -44,6 +44,11 @@ export interface SampleConfig {
   migrationsRun: boolean;
   /** Everything `JwtRevocationModule` needs except the store. */
   jwt: Omit<JwtRevocationModuleOptions, 'store'>;
+  /**
+   * The RFC 8414 issuer identifier: `JWT_ISSUER` when it is an https URL (http on a loopback host)
+   * without path, query or fragment. `null`: no `/.well-known/oauth-authorization-server`.
+   */
+  metadataIssuer: string | null;
   /** Where the signing key came from, for the boot log. */
   keySource: string;
   /** Created at boot when no user has this email. */
@@ -100,6 +105,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     storeTimeout: database.timeout,
     slowStoreThreshold: read.duration('DATABASE_SLOW_THRESHOLD', 1, 0.001, 600),
     mode: read.oneOf('REVOCATION_MODE', ['denylist', 'allowlist'] as const, 'denylist'),
+    ...parseClients(read),
   };
   const config: SampleConfig = {
     port: read.integer('PORT', 3000, 0, 65535),
@@ -116,6 +122,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     transport: 'polling',
     migrationsRun: read.boolean('MIGRATIONS_RUN', true),
     jwt,
+    metadataIssuer: null,
     keySource: '',
     admin: parseAdmin(read),
     login: {
@@ -132,6 +139,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     );
   }
   config.transport = parseTransport(read, config.redis, database);
+  config.metadataIssuer = metadataIssuer(jwt.issuer, config.warnings);
   if (config.httpTimeouts.request < config.httpTimeouts.headers) {
     read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
   }
@@ -327,6 +335,75 @@ function parseTransport(
     read.problem('REVOCATION_TRANSPORT=postgres needs a postgres:// DATABASE_URL');
   }
   return transport;
+}
+
+const OAUTH_CLIENT_ID = 'sample';
+
+/**
+ * The app's own (first-party) client `OAUTH_CLIENT_ID`, which `/auth/login` issues tokens to:
+ * public, or confidential with `OAUTH_CLIENT_SECRET_HASH` (then it may also introspect). More
+ * clients, e.g. resource servers that introspect, as a JSON array in `OAUTH_CLIENTS`.
+ */
+function parseClients(
+  read: EnvReader,
+): Pick<JwtRevocationModuleOptions, 'clients' | 'defaultClientId'> {
+  const clientId = read.text('OAUTH_CLIENT_ID') ?? OAUTH_CLIENT_ID;
+  const secretHash = read.text('OAUTH_CLIENT_SECRET_HASH');
+  const firstParty: OAuthClientOptions = secretHash
+    ? { clientId, type: 'confidential', secretHash, introspection: true }
+    : { clientId, type: 'public' };
+  const raw = read.text('OAUTH_CLIENTS');
+  let others: OAuthClientOptions[] = [];
+  if (raw !== undefined) {
+    try {
+      others = JSON.parse(raw) as OAuthClientOptions[];
+    } catch {
+      read.problem('OAUTH_CLIENTS must be a JSON array of clients');
+    }
+    if (!Array.isArray(others)) {
+      read.problem('OAUTH_CLIENTS must be a JSON array of clients');
+      others = [];
+    }
+  }
+  const clients = [firstParty, ...others];
+  try {
+    new ClientRegistry(clients, clientId);
+  } catch (error) {
+    const message = (error as Error).message.replace(/^jwt-revocation: /, '');
+    read.problem(`OAUTH_CLIENT_ID / OAUTH_CLIENT_SECRET_HASH / OAUTH_CLIENTS: ${message}`);
+  }
+  return { clients, defaultClientId: clientId };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** `issuer` when it can identify an RFC 8414 authorization server served at this app's root. */
+function metadataIssuer(issuer: string | undefined, warnings: string[]): string | null {
+  if (issuer === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {
+    url = undefined;
+  }
+  const secure =
+    url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  if (
+    !url ||
+    !secure ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    issuer.includes('?') ||
+    issuer.includes('#')
+  ) {
+    warnings.push(
+      `No /.well-known/oauth-authorization-server: JWT_ISSUER ${JSON.stringify(issuer)} is not an https URL ` +
+        'without path, query or fragment (RFC 8414 §2)',
+    );
+    return null;
+  }
+  return issuer;
 }
 
 const MIN_METRICS_TOKEN_LENGTH = 16;

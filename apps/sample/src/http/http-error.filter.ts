@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { HttpAdapterHost } from '@nestjs/core';
 import {
   bearerChallenge,
+  InvalidClientException,
   InvalidGrantException,
   retryAfter,
   storeFailureOf,
@@ -31,9 +32,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     const exception = this.asUnavailable(thrown) ?? thrown;
     const response = host.switchToHttp().getResponse<unknown>();
     const { status, body } = this.describe(exception);
-    const challenge = bearerChallenge(exception);
+    const challenge =
+      exception instanceof InvalidClientException
+        ? exception.challenge
+        : bearerChallenge(exception);
     if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
-    if (exception instanceof InvalidGrantException) {
+    if (exception instanceof InvalidGrantException || exception instanceof InvalidClientException) {
       adapter.setHeader(response, 'Cache-Control', 'no-store');
     }
     const wait =

@@ -10,6 +10,7 @@ export function setupOpenApi(app: INestApplication): void {
         'authorize with the access token.',
     )
     .addBearerAuth()
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'OAuth client_id and secret' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, {

@@ -7,12 +7,23 @@ export class TokenForm {
 
   @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] })
   token_type_hint?: string;
+
+  @ApiPropertyOptional({
+    description: 'client_secret_post, or a public client identifying itself (RFC 6749 §2.3.1)',
+  })
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'client_secret_post (prefer HTTP Basic)' })
+  client_secret?: string;
 }
 
 /** RFC 7662 introspection response: `{ active: false }` alone for anything not currently valid. */
 export class IntrospectionView {
   @ApiProperty()
   active: boolean;
+
+  @ApiPropertyOptional({ description: 'The client the token was issued to (RFC 9068 §2.2)' })
+  client_id?: string;
 
   @ApiPropertyOptional()
   sub?: string;
@@ -32,8 +43,11 @@ export class IntrospectionView {
   @ApiPropertyOptional({ type: [String] })
   roles?: string[];
 
-  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] })
-  token_type?: 'access_token' | 'refresh_token';
+  @ApiPropertyOptional({
+    enum: ['Bearer'],
+    description: 'RFC 6749 §7.1 token type; access tokens only (a refresh token has none)',
+  })
+  token_type?: 'Bearer';
 
   @ApiPropertyOptional()
   iss?: string;

@@ -23,6 +23,7 @@ describe('RevocationClaimsService and assertPayloadNotRevoked', () => {
       sid: expect.any(String),
       uv: 0,
       gv: 0,
+      client_id: 'first-party',
     });
     const [session] = await ctx.sessions.list('7');
     expect(session).toEqual(expect.objectContaining({ id: payload.sid, ip: '10.0.0.9' }));

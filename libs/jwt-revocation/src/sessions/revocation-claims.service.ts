@@ -26,6 +26,8 @@ export interface RevocationClaims extends OpenedSession {
   sub: string | number;
   /** A new token id: the `jti` claim, revocable alone with `RevocationService.revokeToken`. */
   jti: string;
+  /** The OAuth client the token is issued to (RFC 9068 §2.2): `defaultClientId` unless named. */
+  client_id: string;
 }
 
 /**
@@ -50,16 +52,18 @@ export class RevocationClaimsService {
   ) {}
 
   /**
-   * Opens a session for `subject` and returns `payload` with `sub`, `jti`, `sid`, `uv` and `gv`,
-   * ready for `JwtService.sign()` or `signAsync()`. Resolves once the session is durable.
+   * Opens a session for `subject` and returns `payload` with `sub`, `jti`, `sid`, `uv`, `gv` and
+   * `client_id` (`context.clientId`, a registered client; default `defaultClientId`), ready for
+   * `JwtService.sign()` or `signAsync()`. Resolves once the session is durable.
    */
   async stamp<T extends object>(
     subject: string | number,
     payload: T = {} as T,
-    context: ClientContext & { roles?: string[] } = {},
+    context: ClientContext & { roles?: string[]; clientId?: string } = {},
   ): Promise<Omit<T, keyof RevocationClaims> & RevocationClaims> {
+    const clientId = this.registeredClient(context.clientId);
     const session = await this.openSession(subject, context);
-    return this.stampSession(subject, session, payload);
+    return this.stampSession(subject, session, payload, clientId);
   }
 
   /**
@@ -70,9 +74,18 @@ export class RevocationClaimsService {
     subject: string | number,
     session: OpenedSession,
     payload: T = {} as T,
+    clientId?: string,
   ): Omit<T, keyof RevocationClaims> & RevocationClaims {
     const { sid, uv, gv } = session;
-    return { ...payload, sub: subject, jti: newTokenId(), sid, uv, gv };
+    const client_id = this.registeredClient(clientId);
+    return { ...payload, sub: subject, jti: newTokenId(), sid, uv, gv, client_id };
+  }
+
+  private registeredClient(clientId = this.config.clients.defaultClientId): string {
+    if (!this.config.clients.find(clientId)) {
+      throw new Error(`jwt-revocation: client ${JSON.stringify(clientId)} is not registered.`);
+    }
+    return clientId;
   }
 
   /**

@@ -21,6 +21,14 @@ export interface ClientContext {
   userAgent?: string | null;
 }
 
+/** Options of `SessionService.issue()`. */
+export interface IssueOptions extends ClientContext {
+  /** Roles written to the session's access tokens. */
+  roles?: string[];
+  /** The registered OAuth client the tokens are issued to (their `client_id`). Default: `defaultClientId`. */
+  clientId?: string;
+}
+
 /** An access + refresh token pair (the fields of an RFC 6749 §5.1 response, camel-cased). */
 export interface TokenPair {
   accessToken: string;
@@ -78,14 +86,24 @@ export class SessionService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** Starts a session for `subject` and returns its first token pair. */
-  issue(subject: string, options: { roles?: string[] } & ClientContext = {}): Promise<TokenPair> {
-    return this.withinDeadline(() => this.startSession(subject, options));
+  /**
+   * Starts a session for `subject` and returns its first token pair, issued to `options.clientId`.
+   * Throws when that client is not registered.
+   */
+  issue(subject: string, options: IssueOptions = {}): Promise<TokenPair> {
+    const clientId = options.clientId ?? this.config.clients.defaultClientId;
+    if (!this.config.clients.find(clientId)) {
+      return Promise.reject(
+        new Error(`jwt-revocation: client ${JSON.stringify(clientId)} is not registered.`),
+      );
+    }
+    return this.withinDeadline(() => this.startSession(subject, options, clientId));
   }
 
   private async startSession(
     subject: string,
-    options: { roles?: string[] } & ClientContext,
+    options: IssueOptions,
+    clientId: string,
   ): Promise<TokenPair> {
     const now = this.clock.now();
     const session = newSessionRecord(
@@ -96,7 +114,7 @@ export class SessionService {
       this.config,
     );
     await this.sync.publish([await this.store.createSession(session)]);
-    return this.pair(session, now);
+    return this.pair(session, now, clientId);
   }
 
   /**
@@ -149,6 +167,13 @@ export class SessionService {
     options: RefreshOptions,
   ): Promise<TokenPair> {
     const claims = this.verifier.verifyRefreshToken(refreshToken);
+    const clientId = this.config.clients.clientIdOf(claims);
+    if (!this.config.clients.allowsGrant(clientId, 'refresh_token')) {
+      throw new InvalidGrantException(
+        'client_not_allowed',
+        'The refresh token was issued to a client that may not refresh tokens',
+      );
+    }
     let session = await this.liveSession(claims);
     if (claims.jti === session.refreshJti) {
       await options.beforeRotate?.(toView(session), context);
@@ -177,6 +202,7 @@ export class SessionService {
             lastSeenAt: now,
           },
           now,
+          clientId,
         );
       }
       session = await this.liveSession(claims);
@@ -187,7 +213,7 @@ export class SessionService {
       claims.jti === session.previousRefreshJti &&
       session.rotatedAt !== null &&
       now - session.rotatedAt <= this.config.refreshReuseGraceMs;
-    if (withinGrace) return this.pair(session, now);
+    if (withinGrace) return this.pair(session, now, clientId);
     await this.revocations.revokeSession(session.id, { reason: 'refresh_reuse', actor: 'system' });
     throw new RefreshTokenReusedException(
       session.id,
@@ -301,11 +327,11 @@ export class SessionService {
     return idle > 0 && now - session.lastSeenAt > idle;
   }
 
-  private pair(session: SessionRecord, now: number): TokenPair {
-    const access = this.issuer.signAccessToken(session, now);
+  private pair(session: SessionRecord, now: number, clientId: string): TokenPair {
+    const access = this.issuer.signAccessToken(session, now, clientId);
     return {
       accessToken: access.token,
-      refreshToken: this.issuer.signRefreshToken(session),
+      refreshToken: this.issuer.signRefreshToken(session, clientId),
       tokenType: 'Bearer',
       expiresIn: Math.max(0, access.claims.exp - access.claims.iat),
       sessionId: session.id,

@@ -18,6 +18,8 @@ export interface BaseTokenClaims {
   nbf?: number;
   iss?: string;
   aud?: string | string[];
+  /** The OAuth client the token was issued to (RFC 9068 §2.2). Absent from tokens issued before clients existed: the default client's. */
+  client_id?: string;
   /** The user's revocation version when the session began: a user-wide revocation raises it. */
   uv: number;
   /** The global revocation version when the session began: the kill switch raises it. */

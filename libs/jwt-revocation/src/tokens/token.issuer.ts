@@ -20,15 +20,17 @@ export function newTokenId(): string {
 export class TokenIssuer {
   constructor(@Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig) {}
 
-  /** A new access token for a session, valid from `now` (ms). */
+  /** A new access token for a session, valid from `now` (ms), issued to `clientId` (default: the default client). */
   signAccessToken(
     session: SessionRecord,
     now: number,
+    clientId = this.config.clients.defaultClientId,
   ): { token: string; claims: AccessTokenClaims } {
     const iat = Math.floor(now / 1000);
     const exp = Math.floor(Math.min(now + this.config.accessTokenTtlMs, session.expiresAt) / 1000);
     const claims: AccessTokenClaims = {
       ...this.registered(),
+      client_id: clientId,
       sub: session.subject,
       sid: session.id,
       jti: newTokenId(),
@@ -42,9 +44,10 @@ export class TokenIssuer {
   }
 
   /** The session's current refresh token. Deterministic for one session state, so a grace-window retry gets the same `jti`. */
-  signRefreshToken(session: SessionRecord): string {
+  signRefreshToken(session: SessionRecord, clientId = this.config.clients.defaultClientId): string {
     const claims: RefreshTokenClaims = {
       ...this.registered(),
+      client_id: clientId,
       sub: session.subject,
       sid: session.id,
       jti: session.refreshJti,
