@@ -186,6 +186,11 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
     await admin.getByRole('button', { name: `Reinstate ${user.email}` }).click();
     await admin.locator('#confirm-ok').click();
     await expectText(admin.locator('#users'), 'active');
+
+    await admin.getByRole('button', { name: `Roles ${user.email}` }).click();
+    await admin.getByLabel(/Roles of/).fill('user, auditor');
+    await admin.getByLabel(/Roles of/).press('Enter');
+    await expectText(admin.locator('#users'), 'user, auditor');
   });
 
   scriptsOnly('the admin console filters the audit trail and revokes a session', async () => {

@@ -123,7 +123,13 @@ passwordForm.addEventListener('submit', (event) => {
     });
 });
 
+// A first visit has no session cookie: the form then needs no explanation.
 session
   .resume()
-  .then((ended) => (ended === null ? showAccount() : signIn.show(ended)))
-  .catch((error: unknown) => signIn.show(undefined, `The server did not answer: ${String(error)}`));
+  .then((ended) =>
+    ended === null ? showAccount() : signIn.show(ended === 'no_session' ? undefined : ended),
+  )
+  .catch((error: unknown) => {
+    if (!(error instanceof SessionEnded))
+      signIn.show(undefined, `The server did not answer: ${String(error)}`);
+  });

@@ -1,4 +1,4 @@
-import { ApiError, BrowserSession, SessionEnded } from './browser-session.js';
+import { BrowserSession, SessionEnded } from './browser-session.js';
 import { announce, byId, confirmAction, el, formatTime } from './dom.js';
 import type { StreamEvent } from './event-stream.js';
 import { signInForm } from './sign-in.js';
@@ -326,12 +326,13 @@ byId('audit-newest').addEventListener('click', () => {
   run(loadAudit);
 });
 
+// A first visit has no session cookie: the form then needs no explanation.
 session
   .resume()
-  .then((ended) => (ended === null ? showConsole() : signIn.show(ended)))
-  .catch((error: unknown) =>
-    signIn.show(
-      undefined,
-      error instanceof ApiError ? error.message : `The server did not answer: ${String(error)}`,
-    ),
-  );
+  .then((ended) =>
+    ended === null ? showConsole() : signIn.show(ended === 'no_session' ? undefined : ended),
+  )
+  .catch((error: unknown) => {
+    if (!(error instanceof SessionEnded))
+      signIn.show(undefined, `The server did not answer: ${String(error)}`);
+  });

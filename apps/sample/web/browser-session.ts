@@ -44,6 +44,7 @@ interface Watch {
 
 const REASONS: Record<string, string> = {
   signed_out: 'You signed out.',
+  no_session: 'You were signed out.',
   logout: 'This device was signed out from another session.',
   logout_all: 'You were signed out on every device.',
   password_change: 'Your password was changed. Sign in with the new one.',

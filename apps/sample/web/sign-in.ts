@@ -28,12 +28,11 @@ export function signInForm(session: BrowserSession, signedIn: () => Promise<void
   });
 
   return {
-    /** Shows the form, saying why the session ended (nothing for a first visit). */
+    /** Shows the form, saying why the session ended (nothing without a reason). */
     show(reason?: string, message?: string): void {
       content.hidden = true;
       section.hidden = false;
-      byId('sign-in-reason').textContent =
-        message ?? (reason && reason !== 'no_session' ? describeEnd(reason) : '');
+      byId('sign-in-reason').textContent = message ?? (reason ? describeEnd(reason) : '');
       byId<HTMLInputElement>('sign-in-email').focus();
     },
     hide(): void {

@@ -176,7 +176,7 @@ export const ADMIN_PAGE = layout(
 <label for="roles-input">Roles of <span id="roles-user"></span>, separated by commas</label>
 <input id="roles-input" name="roles">
 <p class="muted">Changing roles signs the user out everywhere.</p>
-<div class="toolbar"><button value="cancel">Cancel</button><button value="save" class="primary">Save roles</button></div>
+<div class="toolbar"><button value="save" class="primary">Save roles</button><button value="cancel">Cancel</button></div>
 </form>
 </dialog>
 ${confirmDialog}`,

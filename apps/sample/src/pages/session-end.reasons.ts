@@ -38,11 +38,17 @@ export class SessionEndReasons {
     if (claims === 'expired') return 'expired';
     if (claims === undefined) return 'revoked';
     const since = claims.iat * 1000 - IAT_PRECISION_MS;
-    const candidates = await Promise.all([
-      this.revocations.audit({ kind: 'session', target: claims.sid, limit: 1 }),
-      this.revocations.audit({ kind: 'user', target: claims.sub, limit: 1 }),
-      this.revocations.audit({ kind: 'global', limit: 1 }),
-    ]);
+    let candidates: AuditEntry[][];
+    try {
+      candidates = await Promise.all([
+        this.revocations.audit({ kind: 'session', target: claims.sid, limit: 1 }),
+        this.revocations.audit({ kind: 'user', target: claims.sub, limit: 1 }),
+        this.revocations.audit({ kind: 'global', limit: 1 }),
+      ]);
+    } catch {
+      // The refusal stands either way; only its explanation is lost.
+      return 'revoked';
+    }
     const newest = candidates
       .flat()
       .filter((entry: AuditEntry) => entry.createdAt >= since)
