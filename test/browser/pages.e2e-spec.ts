@@ -86,6 +86,17 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
 
   const rows = (page: Page) => page.locator('#sessions tr');
 
+  /** The console, signed in as the admin, with the users whose email contains `email`. */
+  async function adminFinding(email: string): Promise<Page> {
+    const admin = await newPage();
+    await signIn(admin, '/admin', ADMIN);
+    await expectText(admin.locator('#feed-state'), 'Connected');
+    await admin.getByLabel('Email contains').fill(email);
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await expectCount(admin.locator('#users tr'), 1);
+    return admin;
+  }
+
   it('A signs out B: B shows the sign-in form by itself, with the reason', async () => {
     const user = await t.register();
     const a = await openAccount(user);
@@ -168,10 +179,7 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
   scriptsOnly('an admin suspends a user in the console and the user’s page ends', async () => {
     const user = await t.register();
     const userPage = await openAccount(user);
-    const admin = await newPage();
-    await signIn(admin, '/admin', ADMIN);
-    await admin.getByLabel('Email contains').fill(user.email);
-    await admin.getByRole('button', { name: 'Search' }).click();
+    const admin = await adminFinding(user.email);
     await expectCount(admin.locator('#users tr'), 1);
     await admin.getByRole('button', { name: `Suspend ${user.email}` }).click();
     await expectText(admin.locator('#confirm-text'), `Suspend ${user.email}?`);
@@ -196,10 +204,7 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
   scriptsOnly('the admin console filters the audit trail and revokes a session', async () => {
     const user = await t.register();
     const userPage = await openAccount(user);
-    const admin = await newPage();
-    await signIn(admin, '/admin', ADMIN);
-    await admin.getByLabel('Email contains').fill(user.email);
-    await admin.getByRole('button', { name: 'Search' }).click();
+    const admin = await adminFinding(user.email);
     await admin.getByRole('button', { name: `Sessions ${user.email}` }).click();
     await expectCount(admin.locator('#user-sessions tr'), 1);
     await admin.locator('#user-sessions button').click();
@@ -255,11 +260,7 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
       mkdirSync(SCREENSHOTS, { recursive: true });
       await account.screenshot({ path: join(SCREENSHOTS, 'account.png'), fullPage: true });
 
-      const admin = await newPage();
-      await signIn(admin, '/admin', ADMIN);
-      await expectText(admin.locator('#feed-state'), 'Connected');
-      await admin.getByLabel('Email contains').fill(user.email);
-      await admin.getByRole('button', { name: 'Search' }).click();
+      const admin = await adminFinding(user.email);
       await admin.getByRole('button', { name: `Sessions ${user.email}` }).click();
       await expectCount(admin.locator('#user-sessions tr'), 2);
       await admin.locator('#user-sessions tr', { hasText: 'Safari' }).getByRole('button').click();

@@ -123,13 +123,4 @@ passwordForm.addEventListener('submit', (event) => {
     });
 });
 
-// A first visit has no session cookie: the form then needs no explanation.
-session
-  .resume()
-  .then((ended) =>
-    ended === null ? showAccount() : signIn.show(ended === 'no_session' ? undefined : ended),
-  )
-  .catch((error: unknown) => {
-    if (!(error instanceof SessionEnded))
-      signIn.show(undefined, `The server did not answer: ${String(error)}`);
-  });
+signIn.start();

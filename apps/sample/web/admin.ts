@@ -326,13 +326,4 @@ byId('audit-newest').addEventListener('click', () => {
   run(loadAudit);
 });
 
-// A first visit has no session cookie: the form then needs no explanation.
-session
-  .resume()
-  .then((ended) =>
-    ended === null ? showConsole() : signIn.show(ended === 'no_session' ? undefined : ended),
-  )
-  .catch((error: unknown) => {
-    if (!(error instanceof SessionEnded))
-      signIn.show(undefined, `The server did not answer: ${String(error)}`);
-  });
+signIn.start();

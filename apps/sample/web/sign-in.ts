@@ -1,4 +1,4 @@
-import { ApiError, BrowserSession, describeEnd } from './browser-session.js';
+import { ApiError, BrowserSession, describeEnd, SessionEnded } from './browser-session.js';
 import { byId } from './dom.js';
 
 /**
@@ -27,13 +27,28 @@ export function signInForm(session: BrowserSession, signedIn: () => Promise<void
       });
   });
 
+  const show = (reason?: string, message?: string): void => {
+    content.hidden = true;
+    section.hidden = false;
+    byId('sign-in-reason').textContent = message ?? (reason ? describeEnd(reason) : '');
+    byId<HTMLInputElement>('sign-in-email').focus();
+  };
+
   return {
     /** Shows the form, saying why the session ended (nothing without a reason). */
-    show(reason?: string, message?: string): void {
-      content.hidden = true;
-      section.hidden = false;
-      byId('sign-in-reason').textContent = message ?? (reason ? describeEnd(reason) : '');
-      byId<HTMLInputElement>('sign-in-email').focus();
+    show,
+    /** Resumes the session the cookie holds, or shows the form (a first visit has no cookie: nothing to explain). */
+    start(): void {
+      session
+        .resume()
+        .then((ended) =>
+          ended === null ? signedIn() : show(ended === 'no_session' ? undefined : ended),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof SessionEnded)) {
+            show(undefined, `The server did not answer: ${String(error)}`);
+          }
+        });
     },
     hide(): void {
       section.hidden = true;

@@ -37,6 +37,12 @@ const signIn = (intro: string) => `
 </form>
 </section>`;
 
+/** Opens the part of a page shown once signed in (closed by the page's own `</div>`). */
+const signedInBar = `<div id="signed-in" hidden>
+<p class="toolbar">Signed in as&nbsp;<strong id="who"></strong>
+<button type="button" id="sign-out">Sign out</button></p>
+<p id="status" class="status" role="status" aria-live="polite"></p>`;
+
 const confirmDialog = `
 <dialog id="confirm" aria-labelledby="confirm-title">
 <form method="dialog">
@@ -54,10 +60,7 @@ export const ACCOUNT_PAGE = layout(
   'Your devices',
   'account.js',
   `${signIn('Sign in to see where your account is signed in.')}
-<div id="signed-in" hidden>
-<p class="toolbar">Signed in as&nbsp;<strong id="who"></strong>
-<button type="button" id="sign-out">Sign out</button></p>
-<p id="status" class="status" role="status" aria-live="polite"></p>
+${signedInBar}
 <section class="card" aria-labelledby="sessions-title">
 <h2 id="sessions-title">Where you are signed in</h2>
 <table>
@@ -93,10 +96,7 @@ export const ADMIN_PAGE = layout(
   'Admin console',
   'admin.js',
   `${signIn('Sign in with an administrator account.')}
-<div id="signed-in" hidden>
-<p class="toolbar">Signed in as&nbsp;<strong id="who"></strong>
-<button type="button" id="sign-out">Sign out</button></p>
-<p id="status" class="status" role="status" aria-live="polite"></p>
+${signedInBar}
 <p id="error" class="error" role="alert"></p>
 <section class="card" aria-labelledby="users-title">
 <h2 id="users-title">Users</h2>
