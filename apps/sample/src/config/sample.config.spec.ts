@@ -251,6 +251,13 @@ describe('loadSampleConfig', () => {
     expect(production.warnings).toContainEqual(expect.stringMatching(/\/metrics is disabled/));
   });
 
+  it('finds the page scripts beside the build, or in WEB_ASSETS_DIR (relative to cwd)', () => {
+    expect(load({ JWT_SECRET: SECRET }).webAssetsDir).toBe(join(__dirname, '..', 'web'));
+    expect(load({ JWT_SECRET: SECRET, WEB_ASSETS_DIR: 'public' }).webAssetsDir).toBe(
+      join(cwd, 'public'),
+    );
+  });
+
   it('refuses two keys at once', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([
       expect.stringContaining('both set'),
