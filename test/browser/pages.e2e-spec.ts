@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HttpAdapterKind } from '../../apps/sample/src/config/sample.config';
 import { SESSION_COOKIE } from '../../apps/sample/src/pages/session.cookie';
 import { listen } from '../sample/support/live-clients';
-import { ADMIN, freshIp, SampleTestApp, TestUser } from '../sample/support/sample-app';
+import { ADMIN, claimsOf, freshIp, SampleTestApp, TestUser } from '../sample/support/sample-app';
 import {
   compileWebAssets,
   launchChromium,
@@ -201,22 +201,42 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
     await expectText(admin.locator('#users'), 'user, auditor');
   });
 
-  scriptsOnly('the admin console filters the audit trail and revokes a session', async () => {
-    const user = await t.register();
-    const userPage = await openAccount(user);
-    const admin = await adminFinding(user.email);
-    await admin.getByRole('button', { name: `Sessions ${user.email}` }).click();
-    await expectCount(admin.locator('#user-sessions tr'), 1);
-    await admin.locator('#user-sessions button').click();
-    await admin.locator('#confirm-ok').click();
-    await signInShown(userPage, NOTICE_MS);
-    await expectText(userPage.locator('#sign-in-reason'), 'administrator ended');
+  scriptsOnly(
+    'the admin console revokes a session and a token, filters the audit trail, deletes a user',
+    async () => {
+      const user = await t.register();
+      const userPage = await openAccount(user);
+      const admin = await adminFinding(user.email);
+      await admin.getByRole('button', { name: `Sessions ${user.email}` }).click();
+      await expectCount(admin.locator('#user-sessions tr'), 1);
+      await admin.locator('#user-sessions button').click();
+      await admin.locator('#confirm-ok').click();
+      await signInShown(userPage, NOTICE_MS);
+      await expectText(userPage.locator('#sign-in-reason'), 'administrator ended');
 
-    await admin.getByLabel('User (email or id)').fill(user.email);
-    await admin.getByRole('button', { name: 'Filter' }).click();
-    await expectCount(admin.locator('#audit tr'), 1);
-    await expectText(admin.locator('#audit'), 'admin');
-  });
+      await admin.getByLabel('User (email or id)').fill(user.email);
+      await admin.getByRole('button', { name: 'Filter' }).click();
+      await expectCount(admin.locator('#audit tr'), 1);
+      await expectText(admin.locator('#audit'), 'admin');
+
+      const api = await t.login(user.email, user.password);
+      const jti = claimsOf(api.access_token).jti as string;
+      await admin.getByLabel('What').selectOption('jti');
+      await admin.getByLabel('Value').fill(jti);
+      await admin.getByRole('button', { name: 'Revoke…' }).click();
+      await expectText(admin.locator('#confirm-text'), `Revoke token ${jti}?`);
+      await admin.locator('#confirm-ok').click();
+      await expectText(admin.locator('#status'), 'Revoked: 1 ended');
+      expect(await t.meStatus(api.access_token)).toBe(401);
+
+      await admin.getByRole('button', { name: `Delete ${user.email}` }).click();
+      await admin.locator('#confirm-ok').click();
+      await expectText(admin.locator('#status'), `Delete: done for ${user.email}`);
+      // A deleted account has no email left to match the search.
+      await admin.locator('#users tr').first().waitFor({ state: 'detached', timeout: 5000 });
+      await expect(t.login(user.email, user.password)).rejects.toThrow('login failed: 401');
+    },
+  );
 
   scriptsOnly('a non-admin is refused by the console', async () => {
     const user = await t.register();
