@@ -4,7 +4,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HttpAdapterKind } from '../../apps/sample/src/config/sample.config';
 import { SESSION_COOKIE } from '../../apps/sample/src/pages/session.cookie';
 import { listen } from '../sample/support/live-clients';
-import { ADMIN, claimsOf, freshIp, SampleTestApp, TestUser } from '../sample/support/sample-app';
+import {
+  ADMIN,
+  bearer,
+  claimsOf,
+  freshIp,
+  SampleTestApp,
+  TestUser,
+} from '../sample/support/sample-app';
 import {
   compileWebAssets,
   launchChromium,
@@ -180,7 +187,12 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
     const user = await t.register();
     const userPage = await openAccount(user);
     const admin = await adminFinding(user.email);
-    await expectCount(admin.locator('#users tr'), 1);
+    // Escape cancels the confirmation: nothing happens.
+    await admin.getByRole('button', { name: `Suspend ${user.email}` }).click();
+    await admin.keyboard.press('Escape');
+    await admin.locator('#confirm').waitFor({ state: 'hidden' });
+    expect(await t.meStatus((await t.login(user.email, user.password)).access_token)).toBe(200);
+
     await admin.getByRole('button', { name: `Suspend ${user.email}` }).click();
     await expectText(admin.locator('#confirm-text'), `Suspend ${user.email}?`);
     await admin.locator('#confirm-ok').click();
@@ -238,16 +250,46 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
     },
   );
 
-  scriptsOnly('a non-admin is refused by the console', async () => {
-    const user = await t.register();
+  scriptsOnly('pages through the filtered audit trail', async () => {
+    const admin = (await t.loginAdmin()).access_token;
+    const reason = `paging-${Date.now()}`;
+    for (let i = 1; i <= 21; i++) {
+      await t.http
+        .post('/admin/revocations')
+        .set(bearer(admin))
+        .send({ ip: `203.0.113.${i}`, reason })
+        .expect(201);
+    }
     const page = await newPage();
-    await page.goto(`${base}/admin`);
-    await page.getByLabel('Email', { exact: true }).fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectText(page.locator('#sign-in-reason'), 'not an administrator');
-    expect(await page.locator('#signed-in').isVisible()).toBe(false);
+    await signIn(page, '/admin', ADMIN);
+    await page.getByLabel('Reason', { exact: true }).fill(reason);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expectCount(page.locator('#audit tr'), 20);
+    await expectText(page.locator('#audit tr').first(), '203.0.113.21');
+    await page.getByRole('button', { name: 'Older entries' }).click();
+    await expectCount(page.locator('#audit tr'), 1);
+    await expectText(page.locator('#audit'), '203.0.113.1');
+    expect(await page.getByRole('button', { name: 'Older entries' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await expectCount(page.locator('#audit tr'), 20);
   });
+
+  scriptsOnly(
+    'a non-admin is refused by the console (signed in with the keyboard only)',
+    async () => {
+      const user = await t.register();
+      const page = await newPage();
+      await page.goto(`${base}/admin`);
+      await page.locator('#sign-in').waitFor({ state: 'visible' });
+      // Keyboard only: the form takes the focus; Tab to the password, Enter submits.
+      await page.keyboard.type(user.email);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(user.password);
+      await page.keyboard.press('Enter');
+      await expectText(page.locator('#sign-in-reason'), 'not an administrator');
+      expect(await page.locator('#signed-in').isVisible()).toBe(false);
+    },
+  );
 
   it('sends a CSP without unsafe-inline; the scripts run under it', async () => {
     const page = await newPage();
