@@ -146,8 +146,15 @@ export class BrowserSession {
   }
 
   async signOut(): Promise<void> {
-    this.pauseWatching();
-    await readJson(await fetch('/auth/session/logout', { method: 'POST', headers: CSRF_HEADERS }));
+    const watch = this.pauseWatching();
+    try {
+      await readJson(
+        await fetch('/auth/session/logout', { method: 'POST', headers: CSRF_HEADERS }),
+      );
+    } catch (error) {
+      if (watch && this.accessToken) this.watch(watch.path, watch.onEvent);
+      throw error;
+    }
     this.end('signed_out');
   }
 
@@ -203,7 +210,9 @@ export class BrowserSession {
           signal,
         });
         if (response.status === 401) {
+          // An expired token: refresh and reconnect at once, but back off if it keeps happening.
           await this.refresh();
+          if (failures++ > 0) await sleep(Math.min(MAX_RETRY_MS, 500 * 2 ** failures));
           continue;
         }
         if (!response.ok) throw new ApiError(response.status, {});
