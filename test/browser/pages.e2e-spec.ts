@@ -26,6 +26,9 @@ const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 ' +
   '(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
+// A browser, argon2 logins and several pages per test: room for a loaded machine.
+jest.setTimeout(60_000);
+
 /** How soon a page must notice by itself that its session ended elsewhere. */
 const NOTICE_MS = 2000;
 

@@ -8,7 +8,10 @@ import { Browser, chromium, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, without the background traffic a test does not want. */
+/**
+ * Debian's Chromium, headless, without the background traffic a test does not want. Playwright
+ * starts it on a fresh temporary user-data dir, removed on close; each context is a fresh profile.
+ */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
