@@ -169,8 +169,13 @@ describe.each<HttpAdapterKind>(['fastify', 'express'])('the pages in Chromium (%
     const user = await t.register();
     const a = await openAccount(user);
     const b = await openAccount(user);
-    await a.getByLabel('Current password').fill(user.password);
+    await a.getByLabel('Current password').fill('not-my-password');
     await a.getByLabel(/New password/).fill('a-brand-new-password');
+    await a.getByRole('button', { name: 'Change password' }).click();
+    await expectText(a.locator('#password-error'), 'The current password is wrong.');
+    expect(await b.locator('#signed-in').isVisible()).toBe(true);
+
+    await a.getByLabel('Current password').fill(user.password);
     const changed = Date.now();
     await a.getByRole('button', { name: 'Change password' }).click();
     await signInShown(b, 10_000);

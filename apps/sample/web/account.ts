@@ -21,11 +21,12 @@ function deviceName(s: Session): string {
   return s.device ? `${name} (${s.device})` : name;
 }
 
-/** Runs an action, reporting a failure in `errorId` (a session that ended has shown its form already). */
-function run(action: () => Promise<void>, errorId = 'status'): void {
+/** Runs an action, reporting a failure (a session that ended has shown its form already). */
+function run(action: () => Promise<void>): void {
+  announce('error', '');
   action().catch((error: unknown) => {
     if (error instanceof SessionEnded) return;
-    announce(errorId, error instanceof Error ? error.message : String(error));
+    announce('error', error instanceof Error ? error.message : String(error));
   });
 }
 

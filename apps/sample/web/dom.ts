@@ -37,7 +37,7 @@ export function confirmAction(text: string, action = 'Confirm'): Promise<boolean
   });
 }
 
-/** Shows `message` in a status or alert element for a while. */
+/** Puts `message` in a status or alert element (an empty one hides it). */
 export function announce(id: string, message: string): void {
   const target = byId(id);
   target.textContent = message;

@@ -41,7 +41,8 @@ const signIn = (intro: string) => `
 const signedInBar = `<div id="signed-in" hidden>
 <p class="toolbar">Signed in as&nbsp;<strong id="who"></strong>
 <button type="button" id="sign-out">Sign out</button></p>
-<p id="status" class="status" role="status" aria-live="polite"></p>`;
+<p id="status" class="status" role="status" aria-live="polite"></p>
+<p id="error" class="error" role="alert"></p>`;
 
 const confirmDialog = `
 <dialog id="confirm" aria-labelledby="confirm-title">
@@ -97,7 +98,6 @@ export const ADMIN_PAGE = layout(
   'admin.js',
   `${signIn('Sign in with an administrator account.')}
 ${signedInBar}
-<p id="error" class="error" role="alert"></p>
 <section class="card" aria-labelledby="users-title">
 <h2 id="users-title">Users</h2>
 <form id="user-search" class="row" role="search" aria-label="Users">

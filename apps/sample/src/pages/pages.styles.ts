@@ -33,7 +33,7 @@ td.actions button + button { margin-left: .4rem; }
 .badge.deleted { background: #ffe1e1; color: #7a0c0f; border-color: #f0a1a3; }
 .muted { color: var(--muted); }
 .notice { padding: .6rem .8rem; border-radius: 6px; background: #fff8c5; border: 1px solid #d4a72c; }
-.notice:empty, .status:empty { display: none; }
+.notice:empty, .status:empty, .error:empty { display: none; }
 .status { color: var(--ok); }
 .error { color: var(--danger); }
 .toolbar { display: flex; gap: .6rem; flex-wrap: wrap; margin-top: .75rem; }
