@@ -10,10 +10,12 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const outputs = [
   join(root, 'dist/apps/sample/main.js'),
+  join(root, 'dist/apps/sample/web/account.js'),
   join(root, 'libs/jwt-revocation/dist/index.js'),
 ];
 const sources = [
   join(root, 'apps/sample/src'),
+  join(root, 'apps/sample/web'),
   join(root, 'libs/jwt-revocation/src'),
   join(root, 'apps/sample/tsconfig.app.json'),
   join(root, 'libs/jwt-revocation/tsconfig.lib.json'),

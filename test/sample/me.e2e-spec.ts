@@ -116,7 +116,21 @@ describe.each(sampleMatrix())('sample /me on %s with %s', (kind, adapter) => {
         last_seen_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         ip: '192.0.2.10',
         user_agent: 'browser-a',
+        browser: null,
+        os: null,
+        device: null,
       });
+    });
+
+    it('names the browser, OS and device type of a known user agent', async () => {
+      const user = await t.register();
+      const tokens = await t.login(user.email, user.password, {
+        'User-Agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 ' +
+          '(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+      });
+      const res = await t.http.get('/me/sessions').set(bearer(tokens.access_token)).expect(200);
+      expect(res.body[0]).toMatchObject({ browser: 'Safari 17', os: 'iOS 17.0', device: 'mobile' });
     });
   });
 

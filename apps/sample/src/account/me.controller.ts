@@ -31,6 +31,7 @@ import { Client } from '../http/client.decorator';
 import { TokenResponse, toTokenResponse } from '../http/token.response';
 import { ProfileView } from '../users/user.views';
 import { UsersService } from '../users/users.service';
+import { RevocationCount } from '../admin/admin.views';
 import { SessionView } from './session.view';
 
 @ApiTags('me')
@@ -78,6 +79,13 @@ export class MeController {
   async sessions(@CurrentClaims() claims: AccessTokenClaims): Promise<SessionView[]> {
     const sessions = await this.auth.listSessions(claims);
     return sessions.map((s) => SessionView.of(s, claims.sid));
+  }
+
+  @Post('sessions/sign-out-others')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RevocationCount, description: 'Every other session of yours ended' })
+  async endOtherSessions(@CurrentClaims() claims: AccessTokenClaims): Promise<RevocationCount> {
+    return { revoked: await this.auth.endOtherSessions(claims) };
   }
 
   @Delete('sessions/:id')

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { SessionView as LibrarySession } from 'nestjs-jwt-revocation';
+import { summarizeUserAgent } from './user-agent.parser';
 
 /** One of the user's active sessions, as `GET /me/sessions` shows it. */
 export class SessionView {
@@ -21,7 +22,27 @@ export class SessionView {
   @ApiProperty({ type: String, nullable: true })
   user_agent: string | null;
 
-  static of(session: LibrarySession, currentId: string): SessionView {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Chrome 156',
+    description: 'From `user_agent`',
+  })
+  browser: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Linux', description: 'From `user_agent`' })
+  os: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['desktop', 'mobile', 'tablet', 'tv'],
+    description: 'From `user_agent`',
+  })
+  device: string | null;
+
+  /** `currentId`: the caller's session id, or null when nobody's session is current (admin views). */
+  static of(session: LibrarySession, currentId: string | null): SessionView {
     return {
       id: session.id,
       current: session.id === currentId,
@@ -29,6 +50,7 @@ export class SessionView {
       last_seen_at: new Date(session.lastSeenAt).toISOString(),
       ip: session.lastIp ?? session.ip,
       user_agent: session.userAgent,
+      ...summarizeUserAgent(session.userAgent),
     };
   }
 }

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, Get, Inject, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Inject,
+  MessageEvent,
+  Post,
+  Query,
+  Sse,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -8,14 +18,23 @@ import {
 } from '@nestjs/swagger';
 import {
   AccessTokenClaims,
+  AuditEntry,
   CurrentClaims,
+  LiveStream,
   RevocationService,
   SuspiciousActivityEvent,
 } from 'nestjs-jwt-revocation';
+import { concat, interval, map, merge, Observable, of } from 'rxjs';
 import { AuthorizeAccount } from '../users/active-account.guard';
+import { UsersService } from '../users/users.service';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { CreateRevocationDto, ListRevocationsQuery, RevokeAllDto } from './admin.dto';
 import { AuditEntryView, AuditPage, RevocationCount } from './admin.views';
+import { AuditSearch } from './audit.search';
+import { RevocationFeed } from './revocation.feed';
+
+/** Keeps proxies from closing an idle stream. */
+const HEARTBEAT_MS = 15_000;
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -26,6 +45,9 @@ export class AdminRevocationsController {
   constructor(
     @Inject(RevocationTriggers) private readonly triggers: RevocationTriggers,
     @Inject(RevocationService) private readonly revocations: RevocationService,
+    @Inject(AuditSearch) private readonly search: AuditSearch,
+    @Inject(RevocationFeed) private readonly feed: RevocationFeed,
+    @Inject(UsersService) private readonly users: UsersService,
   ) {}
 
   /**
@@ -75,16 +97,56 @@ export class AdminRevocationsController {
   @Get()
   @ApiOkResponse({ type: AuditPage, description: 'The audit trail, newest first' })
   async list(@Query() query: ListRevocationsQuery): Promise<AuditPage> {
-    const entries = await this.revocations.audit({
-      limit: query.limit + 1,
-      beforeId: query.before,
-      kind: query.kind,
-      target: query.target,
-    });
+    const entries = await this.auditEntries(query);
     const page = entries.slice(0, query.limit);
     return {
       entries: page.map(AuditEntryView.of),
       next_cursor: entries.length > query.limit ? String(page[page.length - 1].id) : null,
     };
+  }
+
+  /**
+   * Server-Sent Events: `event: revocation` for each revocation this instance makes, `event: ping`
+   * heartbeats; ends with `event: revoked` when the admin's token is revoked.
+   */
+  @Sse('events')
+  @LiveStream()
+  @ApiOkResponse({ description: 'text/event-stream' })
+  events(): Observable<MessageEvent> {
+    return merge(
+      concat(of({ type: 'ready', data: {} }), this.feed.stream()),
+      interval(HEARTBEAT_MS).pipe(map(() => ({ type: 'ping', data: {} }))),
+    );
+  }
+
+  /** One more entry than the page holds, to tell whether another page follows. */
+  private async auditEntries(query: ListRevocationsQuery): Promise<AuditEntry[]> {
+    const base = {
+      limit: query.limit + 1,
+      beforeId: query.before,
+      kind: query.kind,
+      target: query.target,
+    };
+    const { user, reason, actor, since, until } = query;
+    if ([user, reason, actor, since, until].every((f) => f === undefined)) {
+      return this.revocations.audit(base);
+    }
+    const userId = user === undefined ? undefined : await this.userIdOf(user);
+    const actorId = actor === undefined ? undefined : await this.userIdOf(actor);
+    if (userId === null || actorId === null) return [];
+    return this.search.find({
+      ...base,
+      userId,
+      reason,
+      actor: actorId,
+      since: since === undefined ? undefined : Date.parse(since),
+      until: until === undefined ? undefined : Date.parse(until),
+    });
+  }
+
+  /** An id as given, or the id of the account with this email (null when there is none). */
+  private async userIdOf(idOrEmail: string): Promise<string | null> {
+    if (!idOrEmail.includes('@')) return idOrEmail;
+    return (await this.users.findByEmail(idOrEmail.trim().toLowerCase()))?.id ?? null;
   }
 }

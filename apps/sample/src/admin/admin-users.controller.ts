@@ -19,7 +19,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AccessTokenClaims, CurrentClaims } from 'nestjs-jwt-revocation';
+import { AccessTokenClaims, CurrentClaims, SessionService } from 'nestjs-jwt-revocation';
+import { SessionView } from '../account/session.view';
 import { AuthorizeAccount } from '../users/active-account.guard';
 import { UserView } from '../users/user.views';
 import { UsersService } from '../users/users.service';
@@ -33,16 +34,33 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @AuthorizeAccount('admin')
 @Controller('admin/users')
 export class AdminUsersController {
-  constructor(@Inject(UsersService) private readonly users: UsersService) {}
+  constructor(
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(SessionService) private readonly sessions: SessionService,
+  ) {}
 
   @Get()
   @ApiOkResponse({
     type: [UserView],
-    description: 'Every account, deleted ones included, oldest first',
+    description:
+      'Every account (or those `email` and `status` select), deleted ones included, oldest first',
   })
   async list(@Query() query: ListUsersQuery): Promise<UserView[]> {
-    const users = await this.users.list(query.limit, query.offset);
+    const users = await this.users.list(query.limit, query.offset, {
+      email: query.email,
+      status: query.status,
+    });
     return users.map(UserView.of);
+  }
+
+  @Get(':id/sessions')
+  @ApiOkResponse({
+    type: [SessionView],
+    description: 'The user’s active sessions (none `current`)',
+  })
+  async userSessions(@UserId() id: string): Promise<SessionView[]> {
+    const sessions = await this.sessions.list(id);
+    return sessions.map((s) => SessionView.of(s, null));
   }
 
   @Put(':id/roles')

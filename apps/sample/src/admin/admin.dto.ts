@@ -8,6 +8,7 @@ import {
   IsIn,
   IsInt,
   IsIP,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -48,6 +49,19 @@ export class ListUsersQuery {
   @IsInt()
   @Min(0)
   offset = 0;
+
+  @ApiPropertyOptional({
+    description: 'Only accounts whose email contains this (case-insensitive)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ enum: ['active', 'suspended', 'deleted'] })
+  @IsOptional()
+  @IsIn(['active', 'suspended', 'deleted'])
+  status?: 'active' | 'suspended' | 'deleted';
 }
 
 /** Exactly one of `jti`, `session_id`, `user_id` or `ip`, and why. */
@@ -140,4 +154,39 @@ export class ListRevocationsQuery {
   @IsString()
   @MaxLength(MAX_ID_LENGTH)
   target?: string;
+
+  @ApiPropertyOptional({
+    description: 'Only entries about this user (id or email): the user and their sessions',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID_LENGTH)
+  user?: string;
+
+  @ApiPropertyOptional({ example: 'password_change', description: 'Only entries with this reason' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  reason?: string;
+
+  @ApiPropertyOptional({
+    description: 'Only entries made by this actor: a user id or email, or `system`',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID_LENGTH)
+  actor?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only entries at or after this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only entries before this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
 }

@@ -129,6 +129,19 @@ export class AuthService {
     return true;
   }
 
+  /** Ends every active session of the caller's but the caller's own; returns how many. */
+  async endOtherSessions(claims: AccessTokenClaims): Promise<number> {
+    const others = (await this.sessions.list(claims.sub)).filter((s) => s.id !== claims.sid);
+    for (const session of others) {
+      await this.triggers.loggedOut({
+        sessionId: session.id,
+        userId: claims.sub,
+        actor: claims.sub,
+      });
+    }
+    return others.length;
+  }
+
   /**
    * Issues a session, then makes sure the account did not change while it was issued (a password,
    * role or status change between reading the user and creating the session would otherwise

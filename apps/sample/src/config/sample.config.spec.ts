@@ -303,6 +303,13 @@ describe('loadSampleConfig', () => {
     }
   });
 
+  it('finds the page scripts beside the build, or in WEB_ASSETS_DIR (relative to cwd)', () => {
+    expect(load({ JWT_SECRET: SECRET }).webAssetsDir).toBe(join(__dirname, '..', 'web'));
+    expect(load({ JWT_SECRET: SECRET, WEB_ASSETS_DIR: 'public' }).webAssetsDir).toBe(
+      join(cwd, 'public'),
+    );
+  });
+
   it('refuses two keys at once', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: 'key.pem' })).toEqual([
       expect.stringContaining('both set'),

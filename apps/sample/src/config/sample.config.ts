@@ -59,6 +59,8 @@ export interface SampleConfig {
    * except in production, where it is disabled (404) rather than exposed.
    */
   metrics: { enabled: boolean; token: string | null };
+  /** The compiled scripts of the `/account` and `/admin` pages (`npm run build` writes them). */
+  webAssetsDir: string;
   /** Printed at boot. */
   warnings: string[];
 }
@@ -131,6 +133,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
       failureWindow: read.duration('LOGIN_FAILURE_WINDOW', 15 * 60, 1, DAY),
     },
     metrics: parseMetrics(read, production),
+    webAssetsDir: resolve(cwd, read.text('WEB_ASSETS_DIR') ?? resolve(__dirname, '..', 'web')),
     warnings: [],
   };
   if (!config.metrics.enabled) {

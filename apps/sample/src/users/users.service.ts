@@ -1,10 +1,10 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from 'nestjs-jwt-revocation';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, FindOptionsWhere, QueryFailedError, Raw, Repository } from 'typeorm';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { PasswordHasher } from './password.hasher';
-import { UserEntity } from './user.entity';
+import { UserEntity, UserStatus } from './user.entity';
 
 /** Role every new account gets. */
 export const DEFAULT_ROLE = 'user';
@@ -63,9 +63,27 @@ export class UsersService {
     return this.users.findOneBy({ email });
   }
 
-  /** Every account, deleted ones included, oldest first. */
-  list(limit: number, offset: number): Promise<UserEntity[]> {
-    return this.users.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+  /**
+   * Accounts, deleted ones included, oldest first; `filter.email` keeps those whose email contains
+   * it (case-insensitive), `filter.status` those in that state.
+   */
+  list(
+    limit: number,
+    offset: number,
+    filter: { email?: string; status?: UserStatus } = {},
+  ): Promise<UserEntity[]> {
+    const where: FindOptionsWhere<UserEntity> = {};
+    if (filter.email) {
+      const pattern = `%${escapeLike(filter.email.toLowerCase())}%`;
+      where.email = Raw((column) => `${column} LIKE :pattern ESCAPE '!'`, { pattern });
+    }
+    if (filter.status) where.status = filter.status;
+    return this.users.find({
+      where,
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
   }
 
   async changePassword(user: UserEntity, password: string): Promise<UserEntity> {
@@ -150,6 +168,11 @@ export class UsersService {
     }
     return user;
   }
+}
+
+/** `value` matched literally by `LIKE ... ESCAPE '!'` (one escape character all three databases read alike). */
+function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
 /** A unique-key violation on SQLite, Postgres or MySQL/MariaDB. */
