@@ -16,7 +16,7 @@ const shared = {
   transform: { '^.+\\.(t|j)s$': swc },
   // Nest 12 and some of @fastify/static's dependencies ship ES modules only: compile them too.
   transformIgnorePatterns: [
-    '^(?!.*/node_modules/(@nestjs|glob|path-scurry|minimatch|lru-cache|minipass|content-disposition)/).*/node_modules/',
+    '^(?!.*/node_modules/(@nestjs|glob|path-scurry|minimatch|lru-cache|minipass|content-disposition|jose)/).*/node_modules/',
   ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
