@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { sampleJwtRevocationModule } from './jwt-revocation.setup';
 import { LiveModule } from './live/live.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { SampleSignalsModule } from './signals/sample-signals.module';
 
 /** The whole sample app for one configuration. */
 @Module({})
@@ -26,6 +27,7 @@ export class SampleModule {
         OAuthModule,
         HealthModule,
         LiveModule,
+        ...(config.signals ? [SampleSignalsModule.forRoot(config.signals)] : []),
       ],
     };
   }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isEmail } from 'class-validator';
 import { validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
 import type { JwtRevocationModuleOptions } from 'nestjs-jwt-revocation';
+import { parseSignals, type SignalsSettings } from '../signals/signals.config';
 import { parseDuration } from './duration.parser';
 import {
   loadKeysDirectory,
@@ -54,6 +55,8 @@ export interface SampleConfig {
    * except in production, where it is disabled (404) rather than exposed.
    */
   metrics: { enabled: boolean; token: string | null };
+  /** OIDC back-channel logout, SSF push and SETs sent; `null` when none is configured. */
+  signals: SignalsSettings | null;
   /** Printed at boot. */
   warnings: string[];
 }
@@ -124,6 +127,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
       failureWindow: read.duration('LOGIN_FAILURE_WINDOW', 15 * 60, 1, DAY),
     },
     metrics: parseMetrics(read, production),
+    signals: parseSignals(read, cwd),
     warnings: [],
   };
   if (!config.metrics.enabled) {
@@ -136,6 +140,15 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
   }
   readSigningKeys(read, config, cwd, production);
+  const transmitter = config.signals?.transmitter;
+  if (transmitter && !transmitter.signingKey && config.jwt.keys === undefined) {
+    read.problem(
+      'SET_RECEIVER_URL needs an asymmetric key to sign SETs: JWT_PRIVATE_KEY_FILE, JWT_KEYS_DIR or SET_SIGNING_KEY_FILE',
+    );
+  }
+  if (transmitter && !transmitter.issuer && !config.jwt.issuer) {
+    read.problem('SET_RECEIVER_URL needs SET_ISSUER or JWT_ISSUER: the iss of the SETs');
+  }
   if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
     try {
       validateJwtRevocationOptions(config.jwt);
