@@ -132,13 +132,14 @@ export class SimulatedReceiver {
   ) {}
 
   static async start(): Promise<SimulatedReceiver> {
-    let receiver!: SimulatedReceiver;
+    const holder: { receiver?: SimulatedReceiver } = {};
     const server = createServer(async (req: IncomingMessage, res) => {
       const body = await new Promise<string>((done) => {
         let data = '';
         req.on('data', (chunk) => (data += chunk));
         req.on('end', () => done(data));
       });
+      const receiver = holder.receiver!;
       if (!receiver.up) {
         res.statusCode = 503;
         return res.end();
@@ -153,8 +154,8 @@ export class SimulatedReceiver {
       res.end();
     });
     const base = await listen(server);
-    receiver = new SimulatedReceiver(`${base}/ssf/push`, server);
-    return receiver;
+    holder.receiver = new SimulatedReceiver(`${base}/ssf/push`, server);
+    return holder.receiver;
   }
 
   close(): Promise<void> {

@@ -37,6 +37,7 @@ export function signalsOptions(
           retryDelay: t.retryDelay,
           maxRetryDelay: t.maxRetryDelay,
           pollInterval: t.pollInterval,
+          leaseTtl: t.leaseTtl,
         }
       : undefined,
   };

@@ -19,6 +19,7 @@ export interface SignalsSettings {
     retryDelay: number;
     maxRetryDelay: number;
     pollInterval: number;
+    leaseTtl: number;
   } | null;
 }
 
@@ -84,6 +85,7 @@ function transmitter(read: SignalsEnv, cwd: string): SignalsSettings['transmitte
     retryDelay: read.duration('SET_RETRY_DELAY', 1, 0.01, 3600),
     maxRetryDelay: read.duration('SET_MAX_RETRY_DELAY', 300, 0.01, 86400),
     pollInterval: read.duration('SET_POLL_INTERVAL', 1, 0.01, 3600),
+    leaseTtl: read.duration('SET_LEASE_TTL', 30, 1, 3600),
   };
 }
 
