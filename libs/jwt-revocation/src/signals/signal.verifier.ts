@@ -124,10 +124,12 @@ function rejection(error: unknown): Error {
       'The signature does not verify with the issuer keys',
     );
   }
+  // Timeouts, unreachable hosts, a non-200 or unparsable JWKS answer (a generic JOSEError): retryable.
   if (
     error instanceof errors.JWKSTimeout ||
     error instanceof errors.JWKSInvalid ||
-    !(error instanceof errors.JOSEError)
+    !(error instanceof errors.JOSEError) ||
+    error.constructor === errors.JOSEError
   ) {
     return new SignalUnavailableError("The issuer's keys could not be fetched");
   }
