@@ -106,10 +106,16 @@ export class SignalReceiver {
       throw unavailable(error);
     }
     const outcome = actions.length === 0 ? 'ignored' : matched ? 'revoked' : 'no_match';
-    await this.store.settle(signal.issuer, jti, outcome, revoked, subject).catch((error) => {
-      // The revocation is durable; only the audit line keeps `pending`.
-      this.logger.warn(`Could not record the outcome of ${signal.issuer} ${jti}: ${String(error)}`);
-    });
+    // Once more on failure: a record left `pending` could be taken over by a replay past `staleClaimMs`.
+    const settle = () => this.store.settle(signal.issuer, jti, outcome, revoked, subject);
+    await settle()
+      .catch(settle)
+      .catch((error: unknown) => {
+        // The revocation is durable; only the audit line keeps `pending`.
+        this.logger.error(
+          `Could not record the outcome of ${signal.issuer} ${jti}: ${String(error)}`,
+        );
+      });
     this.metrics.recordReceived(protocol, outcome);
     return { issuer: signal.issuer, jti, outcome, revoked };
   }
