@@ -220,7 +220,11 @@ export class SetTransmitter implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The SET a change is sent as, or `null` for changes no SET describes. */
+  /**
+   * The SET a change is sent as, or `null` for changes no SET describes. The change log carries no
+   * reason nor subject: a session's come from its row (`revoked_reason`, `subject`), a user-wide
+   * revocation's from its audit entry, written in the same transaction with the same time.
+   */
   private async setFor(
     t: NormalizedTransmitter,
     receiver: SetReceiverEndpoint,
