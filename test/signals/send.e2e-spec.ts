@@ -1,17 +1,15 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import request from 'supertest';
+import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createTestDatabase, TestDatabase } from '../support/databases';
 import { freePort } from '../support/redis-server';
+import { buildSample, SampleProcess } from '../support/sample-process';
 import { until } from '../support/until';
 import { bearer, claimsOf } from '../sample/support/sample-app';
 import { SimulatedReceiver } from './support/simulated-idp';
 
-const ROOT = resolve(__dirname, '../..');
 const ISSUER = 'https://api.sample.test';
 const AUDIENCE = 'https://receiver.example.test';
 const ADMIN = { email: 'admin@example.test', password: 'admin-password-1' };
@@ -19,54 +17,7 @@ const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/ses
 const CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
 const SESSIONS_REVOKED = 'https://schemas.openid.net/secevent/risc/event-type/sessions-revoked';
 
-/** The built sample app as a real process, to `kill -9`. */
-class SampleProcess {
-  private child?: ChildProcess;
-  private output = '';
-
-  constructor(
-    private readonly env: Record<string, string>,
-    readonly port: number,
-  ) {}
-
-  get http() {
-    return request(`http://127.0.0.1:${this.port}`);
-  }
-
-  async start(): Promise<void> {
-    this.output = '';
-    this.child = spawn(process.execPath, [join(ROOT, 'dist/apps/sample/main.js')], {
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (d) => (this.output += d));
-    this.child.stderr!.on('data', (d) => (this.output += d));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`the app exited: ${this.output}`);
-      const ok = await this.http
-        .get('/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`the app did not become healthy: ${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async kill9(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((done) => {
-      child.once('exit', () => done());
-      child.kill('SIGKILL');
-    });
-  }
-}
-
-beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-}, 180_000);
+beforeAll(buildSample, 180_000);
 
 describe('SETs sent from the change log (Postgres, the built app as a process)', () => {
   let database: TestDatabase;
