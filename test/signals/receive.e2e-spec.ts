@@ -290,5 +290,14 @@ describe.each(setups)('signals received: %s', (_name, kind, adapter, count, tran
         actor: `backchannel-logout ${idp.issuer} jti=${jti}`,
       }),
     );
+    const metrics = await a.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /jwt_revocation_signals_received_total\{protocol="backchannel-logout",outcome="revoked"\} [1-9]/,
+    );
+    await logout(token).expect(400);
+    const after = await a.http.get('/metrics').expect(200);
+    expect(after.text).toMatch(
+      /jwt_revocation_signals_received_total\{protocol="backchannel-logout",outcome="replayed"\} [1-9]/,
+    );
   });
 });
