@@ -29,7 +29,9 @@ describe('README.md', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('fences TypeScript as ts and nothing else', () => {
-    expect(blocks.map((b) => b.lang).filter((l) => !['ts', 'sh', ''].includes(l))).toEqual([]);
+    expect(
+      blocks.map((b) => b.lang).filter((l) => !['ts', 'sh', '', 'mermaid'].includes(l)),
+    ).toEqual([]);
     const untagged = blocks.filter((b) => b.lang === '' && /^(import|export) /m.test(b.code));
     expect(untagged.map((b) => b.line)).toEqual([]);
     expect(typescript.length).toBeGreaterThanOrEqual(5);
@@ -98,6 +100,8 @@ describe('README.md', () => {
             'jwt_revocation_audit',
             'jwt_revocation_change',
             'jwt_revocation_session',
+            'jwt_revocation_signal',
+            'jwt_revocation_signal_delivery',
             'jwt_revocation_version',
           ]);
         } finally {

@@ -1,64 +1,13 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import request from 'supertest';
+import { join } from 'node:path';
 import { createTestDatabase, DatabaseKind, TestDatabase } from '../support/databases';
 import { freePort } from '../support/redis-server';
 import { bearer } from '../sample/support/sample-app';
+import { buildSample, SampleProcess } from '../support/sample-process';
 
-const ROOT = resolve(__dirname, '../..');
-
-/** The built sample app as a real process, to `kill -9`. */
-class SampleProcess {
-  private child?: ChildProcess;
-  private output = '';
-
-  constructor(
-    private readonly env: Record<string, string>,
-    readonly port: number,
-  ) {}
-
-  get http() {
-    return request(`http://127.0.0.1:${this.port}`);
-  }
-
-  async start(): Promise<void> {
-    this.output = '';
-    this.child = spawn(process.execPath, [join(ROOT, 'dist/apps/sample/main.js')], {
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (d) => (this.output += d));
-    this.child.stderr!.on('data', (d) => (this.output += d));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`the app exited: ${this.output}`);
-      const ok = await this.http
-        .get('/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`the app did not become healthy: ${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  /** SIGKILL: no shutdown hook, no flush, nothing. */
-  async kill9(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((done) => {
-      child.once('exit', () => done());
-      child.kill('SIGKILL');
-    });
-  }
-}
-
-beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-}, 120_000);
+beforeAll(buildSample, 120_000);
 
 describe.each<DatabaseKind>(['sqlite', 'postgres'])('restart durability on %s', (kind) => {
   let database: TestDatabase;

@@ -1,7 +1,8 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { SECEVENT_MEDIA_TYPE } from 'nestjs-jwt-revocation/signals';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { Server } from 'node:http';
 import { SampleConfig } from './config/sample.config';
@@ -61,5 +62,29 @@ export function configureSampleApp(app: INestApplication): void {
     new HttpErrorFilter(app.get(HttpAdapterHost), Math.max(1, Math.ceil(config.database.timeout))),
   );
   app.useWebSocketAdapter(new WsAdapter(app));
+  acceptSecurityEventTokens(app);
   setupOpenApi(app);
+}
+
+/** RFC 8935 pushes a SET as the raw body, `application/secevent+jwt`: read it as text on both adapters. */
+function acceptSecurityEventTokens(app: INestApplication): void {
+  const instance = app.getHttpAdapter().getInstance() as {
+    addContentTypeParser?: (
+      type: string,
+      options: { parseAs: 'string'; bodyLimit: number },
+      parser: (request: unknown, body: string, done: (error: null, body: string) => void) => void,
+    ) => void;
+  };
+  if (typeof instance.addContentTypeParser === 'function') {
+    instance.addContentTypeParser(
+      SECEVENT_MEDIA_TYPE,
+      { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+      (_request, body, done) => done(null, body),
+    );
+  } else {
+    (app as NestExpressApplication).useBodyParser('text', {
+      type: SECEVENT_MEDIA_TYPE,
+      limit: BODY_LIMIT_BYTES,
+    });
+  }
 }

@@ -10,6 +10,7 @@ import { sampleJwtRevocationModule } from './jwt-revocation.setup';
 import { LiveModule } from './live/live.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { PagesModule } from './pages/pages.module';
+import { SampleSignalsModule } from './signals/sample-signals.module';
 
 /** The whole sample app for one configuration. */
 @Module({})
@@ -28,6 +29,7 @@ export class SampleModule {
         HealthModule,
         LiveModule,
         PagesModule,
+        ...(config.signals ? [SampleSignalsModule.forRoot(config.signals)] : []),
       ],
     };
   }

@@ -28,6 +28,7 @@ import { Clock } from './clock';
 import { RevocationMetrics } from './metrics/revocation.metrics';
 import { LiveConnectionRegistry } from './live/live-connection.registry';
 import { LiveSseInterceptor } from './live/live-sse.interceptor';
+import { JwtRevocationConfig } from './jwt-revocation.config';
 
 /**
  * JWT revocation for Nest: `JwtRevocationModule.forRoot(options)` or `.forRootAsync({ useFactory })`.
@@ -58,6 +59,8 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
     IntrospectionResponseSigner,
   ],
   exports: [
+    // Read by the signals entry point (nestjs-jwt-revocation/signals); not part of the public barrel.
+    JwtRevocationConfig,
     RevocationStore,
     RevocationTransport,
     StoreLatency,

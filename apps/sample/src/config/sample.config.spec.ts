@@ -460,4 +460,69 @@ describe('loadSampleConfig', () => {
     const problems = problemsOf({ JWT_PRIVATE_KEY_FILE: file });
     expect(problems).toEqual([expect.stringMatching(message)]);
   });
+
+  describe('security signals', () => {
+    const idp = {
+      OIDC_BACKCHANNEL_ISSUER: 'https://idp.example/realms/acme',
+      OIDC_BACKCHANNEL_JWKS_URL: 'https://idp.example/certs',
+      OIDC_BACKCHANNEL_AUDIENCE: 'sample-api',
+    };
+
+    it('are off unless configured', () => {
+      expect(load({ JWT_SECRET: SECRET }).signals).toBeNull();
+    });
+
+    it('read the IdP, the SSF transmitter and the SET receiver', () => {
+      const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileSync(join(cwd, 'set.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const signals = load({
+        JWT_SECRET: SECRET,
+        ...idp,
+        SSF_TRANSMITTER_ISSUER: 'https://ssf.example',
+        SSF_TRANSMITTER_JWKS_URL: 'https://ssf.example/jwks',
+        SSF_TRANSMITTER_AUDIENCE: 'https://api.example',
+        SET_RECEIVER_URL: 'https://siem.example/push',
+        SET_RECEIVER_AUDIENCE: 'https://siem.example',
+        SET_ISSUER: 'https://api.example',
+        SET_SIGNING_KEY_FILE: 'set.pem',
+        SET_RETRY_DELAY: '250ms',
+      }).signals!;
+      expect(signals.backChannelLogout).toEqual({
+        issuer: idp.OIDC_BACKCHANNEL_ISSUER,
+        jwksUri: idp.OIDC_BACKCHANNEL_JWKS_URL,
+        audience: 'sample-api',
+      });
+      expect(signals.ssf?.issuer).toBe('https://ssf.example');
+      expect(signals.transmitter).toEqual(
+        expect.objectContaining({
+          endpoint: 'https://siem.example/push',
+          retryDelay: 0.25,
+          maxRetryDelay: 300,
+          leaseTtl: 30,
+          signingKey: expect.objectContaining({ algorithm: 'ES256' }),
+        }),
+      );
+    });
+
+    it('list every incomplete or unusable setting', () => {
+      expect(
+        problemsOf({
+          JWT_SECRET: SECRET,
+          OIDC_BACKCHANNEL_ISSUER: 'https://idp.example',
+          SSF_TRANSMITTER_ISSUER: 'https://ssf.example',
+          SSF_TRANSMITTER_JWKS_URL: 'ftp://ssf.example/jwks',
+          SSF_TRANSMITTER_AUDIENCE: 'api',
+          SET_RECEIVER_URL: 'https://siem.example/push',
+          SET_RECEIVER_AUDIENCE: 'siem',
+        }),
+      ).toEqual([
+        expect.stringMatching(
+          /OIDC_BACKCHANNEL_ISSUER, OIDC_BACKCHANNEL_JWKS_URL and OIDC_BACKCHANNEL_AUDIENCE go together/,
+        ),
+        expect.stringMatching(/SSF_TRANSMITTER_JWKS_URL must be an http\(s\) URL/),
+        expect.stringMatching(/SET_RECEIVER_URL needs an asymmetric key/),
+        expect.stringMatching(/SET_RECEIVER_URL needs SET_ISSUER or JWT_ISSUER/),
+      ]);
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isEmail } from 'class-validator';
 import { ClientRegistry, validateJwtRevocationOptions } from 'nestjs-jwt-revocation';
 import type { JwtRevocationModuleOptions, OAuthClientOptions } from 'nestjs-jwt-revocation';
+import { parseSignals, type SignalsSettings } from '../signals/signals.config';
 import { parseDuration } from './duration.parser';
 import {
   loadKeysDirectory,
@@ -61,6 +62,8 @@ export interface SampleConfig {
   metrics: { enabled: boolean; token: string | null };
   /** The compiled scripts of the `/account` and `/admin` pages (`npm run build` writes them). */
   webAssetsDir: string;
+  /** OIDC back-channel logout, SSF push and SETs sent; `null` when none is configured. */
+  signals: SignalsSettings | null;
   /** Printed at boot. */
   warnings: string[];
 }
@@ -134,6 +137,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     },
     metrics: parseMetrics(read, production),
     webAssetsDir: resolve(cwd, read.text('WEB_ASSETS_DIR') ?? resolve(__dirname, '..', 'web')),
+    signals: parseSignals(read, cwd),
     warnings: [],
   };
   if (!config.metrics.enabled) {
@@ -147,6 +151,15 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
     read.problem('HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT');
   }
   readSigningKeys(read, config, cwd, production);
+  const transmitter = config.signals?.transmitter;
+  if (transmitter && !transmitter.signingKey && config.jwt.keys === undefined) {
+    read.problem(
+      'SET_RECEIVER_URL needs an asymmetric key to sign SETs: JWT_PRIVATE_KEY_FILE, JWT_KEYS_DIR or SET_SIGNING_KEY_FILE',
+    );
+  }
+  if (transmitter && !transmitter.issuer && !config.jwt.issuer) {
+    read.problem('SET_RECEIVER_URL needs SET_ISSUER or JWT_ISSUER: the iss of the SETs');
+  }
   if (read.valid && (config.jwt.secret !== undefined || config.jwt.keys !== undefined)) {
     try {
       validateJwtRevocationOptions(config.jwt);

@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { registerJwtRevocationMetrics } from 'nestjs-jwt-revocation/prometheus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerSignalMetrics } from '../signals/signals.metrics';
 import { MetricsTokenGuard } from './metrics-token.guard';
 
 /** Prometheus metrics: the library's (checks, rejections, revocations, propagation, cache) and Node's. */
@@ -18,6 +19,7 @@ export class MetricsController implements OnModuleInit {
   onModuleInit(): void {
     collectDefaultMetrics({ register: this.registry });
     registerJwtRevocationMetrics(this.moduleRef, this.registry);
+    registerSignalMetrics(this.moduleRef, this.registry);
   }
 
   @Get()

@@ -1,4 +1,6 @@
 export { TypeOrmRevocationStore } from './typeorm-revocation.store';
+export { TypeOrmSignalStore } from './typeorm-signal.store';
+export { RevocationSignalDeliveryEntity, RevocationSignalEntity } from './signal.entities';
 export {
   JWT_REVOCATION_ENTITIES,
   RevocationAuditEntity,
@@ -8,6 +10,7 @@ export {
 } from './revocation.entities';
 export {
   CreateJwtRevocation1764300000000,
+  CreateJwtRevocationSignals1765100000000,
   IndexLiveSessionsBySubject1764600000000,
   JWT_REVOCATION_MIGRATIONS,
   RecordWholesaleRevocationTime1764900000000,

@@ -6,6 +6,7 @@ import {
   PrimaryGeneratedColumn,
   ValueTransformer,
 } from 'typeorm';
+import { RevocationSignalDeliveryEntity, RevocationSignalEntity } from './signal.entities';
 
 /** bigint columns come back as strings from Postgres and MySQL: times and sequence numbers fit a double. */
 const bigintAsNumber: ValueTransformer = {
@@ -155,4 +156,6 @@ export const JWT_REVOCATION_ENTITIES = [
   RevocationSessionEntity,
   RevocationVersionEntity,
   RevocationAuditEntity,
+  RevocationSignalEntity,
+  RevocationSignalDeliveryEntity,
 ];

@@ -240,11 +240,13 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       expect(await ds.runMigrations()).toEqual([]);
       await ds.undoLastMigration();
       await ds.undoLastMigration();
+      await ds.undoLastMigration();
       expect(await ds.showMigrations()).toBe(true);
       await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
       expect((await ds.runMigrations()).map((m) => m.name)).toEqual([
         'IndexLiveSessionsBySubject1764600000000',
         'RecordWholesaleRevocationTime1764900000000',
+        'CreateJwtRevocationSignals1765100000000',
       ]);
       const store = new TypeOrmRevocationStore(ds);
       expect(await store.versions('kept')).toEqual({ user: 1, global: 0 });
