@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { RevocationEventsListener } from './events/revocation-events.listener';
 import { JwtRevocationGuard } from './jwt-revocation.guard';
+import { RoutePolicyReader } from './route-policy.reader';
 import { ConfigurableModuleClass } from './jwt-revocation.module-definition';
 import {
   cacheProvider,
@@ -30,6 +32,7 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
  * Global by default; provides the guard, `RevocationService`, `SessionService` and the event listener.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     configProvider,
     storeLatencyProvider,
@@ -45,6 +48,7 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
     SessionService,
     RevocationClaimsService,
     JwtRevocationGuard,
+    RoutePolicyReader,
     RevocationEventsListener,
     RevocationMetrics,
     LiveConnectionRegistry,
@@ -62,6 +66,7 @@ import { LiveSseInterceptor } from './live/live-sse.interceptor';
     SessionService,
     RevocationClaimsService,
     JwtRevocationGuard,
+    RoutePolicyReader,
     RevocationMetrics,
     LiveConnectionRegistry,
     LiveSseInterceptor,

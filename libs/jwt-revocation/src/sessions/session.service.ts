@@ -129,13 +129,15 @@ export class SessionService {
     if (!(error instanceof InvalidTokenException)) return error;
     const verbose = this.config.errorDetail === 'verbose';
     const description =
-      error instanceof TokenRevokedException
-        ? `The refresh token has been revoked; log in again${verbose ? ` (${error.revokedBy})` : ''}`
-        : verbose
-          ? error.message
-          : error.reason === 'expired'
-            ? 'The refresh token has expired; log in again'
-            : 'The refresh token is invalid';
+      this.config.errorDetail === 'generic'
+        ? 'The refresh token is invalid'
+        : error instanceof TokenRevokedException
+          ? `The refresh token has been revoked; log in again${verbose ? ` (${error.revokedBy})` : ''}`
+          : verbose
+            ? error.message
+            : error.reason === 'expired'
+              ? 'The refresh token has expired; log in again'
+              : 'The refresh token is invalid';
     return new InvalidGrantException(
       error instanceof TokenRevokedException ? `revoked_${error.revokedBy}` : error.reason,
       description,
