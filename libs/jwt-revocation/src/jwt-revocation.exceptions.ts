@@ -71,6 +71,8 @@ function causeOf(options: RefusalOptions | undefined): { cause?: unknown } | und
   return options?.cause === undefined ? undefined : { cause: options.cause };
 }
 
+const GENERIC_DESCRIPTION = 'The access token is invalid';
+
 const TOKEN_REASONS: Partial<Record<InvalidTokenReason, RefusalReason>> = {
   expired: 'expired',
   wrong_audience: 'wrong_audience',
@@ -155,7 +157,7 @@ export class TokenRevokedException extends InvalidTokenException {
     readonly revokedBy: string,
     options?: RefusalOptions,
   ) {
-    super('revoked', 'The access token has been revoked', {
+    super('revoked', options?.conceal ? GENERIC_DESCRIPTION : 'The access token has been revoked', {
       ...options,
       refusal: Object.hasOwn(VERDICT_REASONS, revokedBy) ? VERDICT_REASONS[revokedBy] : 'revoked',
     });
@@ -168,7 +170,13 @@ export class TokenRevokedException extends InvalidTokenException {
  */
 export class ClaimsChangedException extends InvalidTokenException {
   constructor(options?: RefusalOptions) {
-    super('claims_changed', 'The access token carries outdated claims; refresh it', options);
+    super(
+      'claims_changed',
+      options?.conceal
+        ? GENERIC_DESCRIPTION
+        : 'The access token carries outdated claims; refresh it',
+      options,
+    );
   }
 }
 
@@ -281,8 +289,6 @@ export function refusalReasonOf(error: unknown): RefusalReason | undefined {
     ? (code as RefusalReason)
     : undefined;
 }
-
-const GENERIC_DESCRIPTION = 'The access token is invalid';
 
 /**
  * The same refusal as `error` without its `reason` and with a generic description
