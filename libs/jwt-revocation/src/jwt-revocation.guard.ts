@@ -5,6 +5,7 @@ import {
   bearerChallenge,
   InsufficientScopeException,
   rejectionReason,
+  retryAfter,
 } from './jwt-revocation.exceptions';
 import { RevocationMetrics } from './metrics/revocation.metrics';
 import { RevocationService } from './revocation/revocation.service';
@@ -76,12 +77,14 @@ export class JwtRevocationGuard implements CanActivate {
       throw new InsufficientScopeException();
   }
 
-  /** Sets the `WWW-Authenticate` challenge and returns the error to throw (per `errorDetail`). */
+  /** Sets the `WWW-Authenticate` challenge (or `Retry-After`) and returns the error to throw, per `errorDetail`. */
   protected handleError(error: unknown, context: ExecutionContext): unknown {
     this.metrics.recordRejected(rejectionReason(error));
     const shown = this.policies.present(error);
     const challenge = bearerChallenge(shown);
     if (challenge) this.getResponse(context)?.header('WWW-Authenticate', challenge);
+    const wait = retryAfter(shown);
+    if (wait) this.getResponse(context)?.header('Retry-After', wait);
     return shown;
   }
 

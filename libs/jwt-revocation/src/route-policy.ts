@@ -53,18 +53,18 @@ export function routePolicy(
   }
   const strong = oneOf(options.consistency, 'consistency', ['cached', 'strong'], fail) === 'strong';
   const failureMode = oneOf(options.failureMode, 'failureMode', ['closed', 'open'], fail);
-  const maxStalenessMs = staleness(options.maxStaleness, config, fail);
   if (strong && failureMode === 'open') {
     throw fail(
       'consistency "strong" confirms every verdict with the store and fails closed; ' +
         'failureMode "open" contradicts it (use consistency "cached" to fail open).',
     );
   }
-  if (strong && maxStalenessMs !== undefined) {
+  if (strong && options.maxStaleness !== undefined) {
     throw fail(
       'consistency "strong" never relies on the cached verdict, so maxStaleness has no meaning.',
     );
   }
+  const maxStalenessMs = staleness(options.maxStaleness, config, fail);
   const clients = stringList(options.clients, 'clients', fail, false);
   const audiences = stringList(
     typeof options.audience === 'string' ? [options.audience] : options.audience,
