@@ -86,6 +86,7 @@ const VERDICT_REASONS: Record<string, RefusalReason> = {
   'session-unknown': 'session_ended',
   user: 'user_revoked',
   global: 'all_revoked',
+  claims: 'claims_changed',
 };
 
 /** No bearer token was presented: 401 with a bare `Bearer` challenge (RFC 6750 §3.1). */
