@@ -21,8 +21,7 @@ export type InvalidTokenReason =
   | 'missing_claim'
   | 'wrong_issuer'
   | 'wrong_audience'
-  | 'revoked'
-  | 'claims_changed';
+  | 'revoked';
 
 /**
  * The stable, documented code of a refusal, sent as the JSON body's `reason` (unless
@@ -76,7 +75,6 @@ const GENERIC_DESCRIPTION = 'The access token is invalid';
 const TOKEN_REASONS: Partial<Record<InvalidTokenReason, RefusalReason>> = {
   expired: 'expired',
   wrong_audience: 'wrong_audience',
-  claims_changed: 'claims_changed',
   revoked: 'revoked',
 };
 
@@ -151,14 +149,15 @@ export class InvalidTokenException extends UnauthorizedException {
 
 /**
  * The token is well formed and signed, but was revoked: 401 `invalid_token`. `revokedBy` is the
- * rule (`token`, `session`, `session-unknown`, `user`, `global`) or an app's own label.
+ * rule (`token`, `session`, `session-unknown`, `user`, `global`, `claims`) or an app's own label.
  */
 export class TokenRevokedException extends InvalidTokenException {
   constructor(
     readonly revokedBy: string,
+    description = 'The access token has been revoked',
     options?: RefusalOptions,
   ) {
-    super('revoked', options?.conceal ? GENERIC_DESCRIPTION : 'The access token has been revoked', {
+    super('revoked', description, {
       ...options,
       refusal: Object.hasOwn(VERDICT_REASONS, revokedBy) ? VERDICT_REASONS[revokedBy] : 'revoked',
     });
@@ -166,16 +165,17 @@ export class TokenRevokedException extends InvalidTokenException {
 }
 
 /**
- * The token was minted before the user's claims (roles) changed: 401 `invalid_token` with reason
- * `claims_changed`. The session lives on: refreshing mints a token with the new claims.
+ * The user's claims (roles) changed after the access token was minted: 401 `invalid_token` with
+ * reason `claims_changed`, and the session lives on: refresh to get a token with the current
+ * claims, no new login needed.
  */
-export class ClaimsChangedException extends InvalidTokenException {
+export class ClaimsChangedException extends TokenRevokedException {
   constructor(options?: RefusalOptions) {
     super(
-      'claims_changed',
+      'claims',
       options?.conceal
         ? GENERIC_DESCRIPTION
-        : 'The access token carries outdated claims; refresh it',
+        : 'The access token carries outdated claims; refresh it to get the current ones',
       options,
     );
   }
@@ -298,9 +298,9 @@ export function refusalReasonOf(error: unknown): RefusalReason | undefined {
  */
 export function concealRefusal(error: unknown): unknown {
   const options = { conceal: true, cause: error };
-  if (error instanceof TokenRevokedException)
-    return new TokenRevokedException(error.revokedBy, options);
   if (error instanceof ClaimsChangedException) return new ClaimsChangedException(options);
+  if (error instanceof TokenRevokedException)
+    return new TokenRevokedException(error.revokedBy, GENERIC_DESCRIPTION, options);
   if (error instanceof InvalidTokenException)
     return new InvalidTokenException(error.reason, GENERIC_DESCRIPTION, options);
   if (error instanceof ClientNotAllowedException)
