@@ -221,6 +221,18 @@ describe('JwtRevocationGuard with per-route policies', () => {
     expect((await attempt('strong', access)).ok).toBe(true);
   });
 
+  it('answers a strong request 503 within storeTimeout when the store hangs', async () => {
+    const { inner } = await boot({ storeTimeout: 0.3 });
+    const { token: access } = await token();
+    inner.changesSince = () => new Promise(() => undefined);
+    const started = performance.now();
+    const result = await attempt('strong', access);
+    expect(result.error).toBeInstanceOf(StoreUnavailableException);
+    expect((result.error as StoreUnavailableException).failure).toBe('timeout');
+    expect(result.headers['Retry-After']).toBe('1');
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   it('lets concurrent strong requests share store reads', async () => {
     const { inner } = await boot();
     const { token: access } = await token();

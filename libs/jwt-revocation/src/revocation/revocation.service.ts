@@ -131,15 +131,29 @@ export class RevocationService {
    * does not answer within `storeTimeout`.
    */
   async confirmNotRevoked(claims: RevocableClaims): Promise<void> {
+    const ms = this.config.storeTimeoutMs;
+    const retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
+    let timer: NodeJS.Timeout | undefined;
+    // The read may be shared and include a full reload: this request waits `storeTimeout` at most.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableException('timeout', retryAfterSeconds)),
+        ms,
+      );
+    });
     try {
-      await StoreDeadline.run(this.config.storeTimeoutMs, () => this.sync.confirmFresh());
+      await Promise.race([StoreDeadline.run(ms, () => this.sync.confirmFresh()), late]);
     } catch (error) {
       if (error instanceof StoreUnavailableException) throw error;
       throw new StoreUnavailableException(
         storeFailureOf(error) ?? 'unreachable',
-        Math.max(1, Math.ceil(this.config.storeTimeoutMs / 1000)),
-        { cause: error },
+        retryAfterSeconds,
+        {
+          cause: error,
+        },
       );
+    } finally {
+      clearTimeout(timer);
     }
     const verdict = this.cache.check(claims, this.clock.now());
     if (verdict !== undefined) throw new TokenRevokedException(verdict);
