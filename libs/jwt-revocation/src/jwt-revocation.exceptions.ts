@@ -27,9 +27,9 @@ export type InvalidTokenReason =
  * The stable, documented code of a refusal, sent as the JSON body's `reason` (unless
  * `errorDetail` is `generic`) so a client knows what to do:
  * - `expired`, `revoked`, `claims_changed`: refresh the access token;
- * - `session_ended`, `user_revoked`, `all_revoked`, `invalid_token`, `missing_token`: log in again;
+ * - `session_ended`, `user_revoked`, `all_revoked`, `invalid_token`: log in again;
  * - `store_unavailable`: retry after `Retry-After`;
- * - `invalid_request`: fix the request;
+ * - `missing_token`, `invalid_request`: send one bearer token;
  * - `wrong_audience`: use a token issued for this API;
  * - `insufficient_role`, `client_not_allowed`: do not retry with this token.
  */
