@@ -12,7 +12,8 @@ type Target = object;
 /**
  * Reads each route's `@Public()`/`@Authorize()` metadata once and keeps its policy (metadata does
  * not change after bootstrap). At bootstrap it reads every route that carries `@Authorize`, so a
- * contradictory one stops the application before it serves anything. Internal.
+ * contradictory one stops the application before it serves anything. Injected into
+ * `JwtRevocationGuard` (and its subclasses) and the Passport strategy; apps need not call it.
  */
 @Injectable()
 export class RoutePolicyReader implements OnApplicationBootstrap {
