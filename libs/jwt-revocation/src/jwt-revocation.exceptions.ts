@@ -303,8 +303,6 @@ export function concealRefusal(error: unknown): unknown {
     return new TokenRevokedException(error.revokedBy, GENERIC_DESCRIPTION, options);
   if (error instanceof InvalidTokenException)
     return new InvalidTokenException(error.reason, GENERIC_DESCRIPTION, options);
-  if (error instanceof ClientNotAllowedException)
-    return new InsufficientScopeException({ ...options, description: 'Access denied' });
   if (error instanceof InsufficientScopeException)
     return new InsufficientScopeException({ ...options, description: 'Access denied' });
   if (error instanceof StoreUnavailableException)
