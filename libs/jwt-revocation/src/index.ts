@@ -17,6 +17,8 @@ export { validateJwtRevocationOptions } from './jwt-revocation.config';
 export { JwtRevocationGuard } from './jwt-revocation.guard';
 export {
   bearerChallenge,
+  ClaimsChangedException,
+  ClientNotAllowedException,
   InsufficientScopeException,
   InvalidGrantException,
   InvalidRequestException,
@@ -27,9 +29,16 @@ export {
   TokenRevokedException,
   retryAfter,
 } from './jwt-revocation.exceptions';
-export type { InvalidTokenReason, StoreFailure } from './jwt-revocation.exceptions';
+export type {
+  InvalidTokenReason,
+  RefusalOptions,
+  RefusalReason,
+  StoreFailure,
+} from './jwt-revocation.exceptions';
 export { Clock, SystemClock } from './clock';
 export { Authorize } from './decorators/authorize.decorator';
+export type { AuthorizeOptions, Consistency } from './decorators/authorize.metadata';
+export { RoutePolicyReader } from './route-policy.reader';
 export { Public, IS_PUBLIC_KEY } from './decorators/public.decorator';
 export { Roles } from './decorators/roles.decorator';
 export { CurrentClaims, CLAIMS_REQUEST_KEY } from './decorators/current-claims.decorator';

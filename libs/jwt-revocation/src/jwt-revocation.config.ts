@@ -64,7 +64,7 @@ export class JwtRevocationConfig {
     this.errorDetail = oneOf(
       'errorDetail',
       options.errorDetail,
-      ['actionable', 'verbose'],
+      ['generic', 'actionable', 'verbose'],
       'actionable',
     );
     this.maxTokenLength = integer('maxTokenLength', options.maxTokenLength, 8192, 256);

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { RevocationEventsListener } from './events/revocation-events.listener';
 import { JwtRevocationGuard } from './jwt-revocation.guard';
+import { RoutePolicyReader } from './route-policy.reader';
 import { ConfigurableModuleClass } from './jwt-revocation.module-definition';
 import { ClientAuthenticator } from './clients/client.authenticator';
 import { ClientRegistry } from './clients/client.registry';
@@ -35,6 +37,7 @@ import { JwtRevocationConfig } from './jwt-revocation.config';
  * Global by default; provides the guard, `RevocationService`, `SessionService` and the event listener.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     configProvider,
     storeLatencyProvider,
@@ -50,6 +53,7 @@ import { JwtRevocationConfig } from './jwt-revocation.config';
     SessionService,
     RevocationClaimsService,
     JwtRevocationGuard,
+    RoutePolicyReader,
     RevocationEventsListener,
     RevocationMetrics,
     LiveConnectionRegistry,
@@ -72,6 +76,7 @@ import { JwtRevocationConfig } from './jwt-revocation.config';
     SessionService,
     RevocationClaimsService,
     JwtRevocationGuard,
+    RoutePolicyReader,
     RevocationMetrics,
     LiveConnectionRegistry,
     LiveSseInterceptor,

@@ -22,11 +22,13 @@ export interface JwtAsymmetricKey {
 export type RevocationMode = 'denylist' | 'allowlist';
 
 /**
- * How much `error_description` tells a client about a refused token. `actionable` says only what a
- * client can act on (expired: refresh or log in again; revoked: log in again; otherwise invalid);
- * `verbose` adds the reason (bad signature, unknown key, ...), for development.
+ * How much a refusal tells a client. `actionable` says only what a client can act on: the body's
+ * `reason` code (see `RefusalReason`) and a description (expired: refresh or log in again; revoked:
+ * log in again; otherwise invalid). `verbose` adds the detail (bad signature, unknown key, ...) to
+ * the description, for development. `generic` sends neither: no `reason`, and every refused token
+ * is just "invalid" (status, RFC 6750 error code and `Retry-After` stay).
  */
-export type ErrorDetail = 'actionable' | 'verbose';
+export type ErrorDetail = 'generic' | 'actionable' | 'verbose';
 
 /** What protected routes do when the revocation cache cannot be trusted (not loaded, or stale). */
 export type FailureMode = 'closed' | 'open';
@@ -90,14 +92,18 @@ export interface JwtRevocationModuleOptions {
    * or `PostgresNotifyTransport` (`nestjs-jwt-revocation/postgres`). Default none: polling alone.
    */
   transport?: RevocationTransport;
-  /** `closed` (default): protected routes answer 503 while revocations cannot be checked. `open`: accept and log. */
+  /**
+   * `closed` (default): protected routes answer 503 while revocations cannot be checked. `open`:
+   * accept and log. A route may override it (`@Authorize({ failureMode })`); routes with
+   * `consistency: 'strong'` always fail closed.
+   */
   failureMode?: FailureMode;
   /**
    * Window in which presenting the refresh token that was just rotated returns the same successor
    * instead of counting as reuse. Default 5. `0` turns it off.
    */
   refreshReuseGrace?: number;
-  /** What `error_description` reveals about a refused token. Default `actionable`. */
+  /** What a refusal reveals (the `reason` code, the description). Default `actionable`. */
   errorDetail?: ErrorDetail;
   /** Tokens longer than this many characters are refused before any parsing. Default 8192. */
   maxTokenLength?: number;

@@ -20,6 +20,7 @@ import {
 } from '@nestjs/swagger';
 import {
   AccessTokenClaims,
+  Authorize,
   ClientContext,
   CurrentClaims,
   TokenRevokedException,
@@ -53,6 +54,9 @@ export class MeController {
   }
 
   @Post('password')
+  // Only a token that is still valid in the database may change the password (not one revoked on
+  // another instance a moment ago).
+  @Authorize({ consistency: 'strong' })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({

@@ -39,7 +39,9 @@ const HEARTBEAT_MS = 15_000;
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiForbiddenResponse({ description: 'The caller is not an admin (`insufficient_scope`)' })
-@AuthorizeAccount('admin')
+// Admin actions read revocations from the database, not the cache: a demoted or suspended admin
+// is refused on every instance at once, with no propagation window.
+@AuthorizeAccount({ roles: ['admin'], consistency: 'strong' })
 @Controller('admin/revocations')
 export class AdminRevocationsController {
   constructor(

@@ -31,7 +31,9 @@ const UserId = () => Param('id', new ParseUUIDPipe());
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiForbiddenResponse({ description: 'The caller is not an admin (`insufficient_scope`)' })
-@AuthorizeAccount('admin')
+// Admin actions read revocations from the database, not the cache: a demoted or suspended admin
+// is refused on every instance at once, with no propagation window.
+@AuthorizeAccount({ roles: ['admin'], consistency: 'strong' })
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(

@@ -12,6 +12,7 @@ import {
   CLAIMS_REQUEST_KEY,
   TokenRevokedException,
 } from 'nestjs-jwt-revocation';
+import type { AuthorizeOptions } from 'nestjs-jwt-revocation';
 import { UsersService } from './users.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,6 +36,16 @@ export class ActiveAccountGuard implements CanActivate {
   }
 }
 
-/** `@Authorize(...roles)` for routes that act for the caller's account: the account must be active. */
-export const AuthorizeAccount = (...roles: string[]) =>
-  applyDecorators(Authorize(...roles), UseGuards(ActiveAccountGuard));
+/**
+ * `@Authorize(...roles)` or `@Authorize(options)` for routes that act for the caller's account:
+ * the account must be active.
+ */
+export function AuthorizeAccount(options: AuthorizeOptions): MethodDecorator & ClassDecorator;
+export function AuthorizeAccount(...roles: string[]): MethodDecorator & ClassDecorator;
+export function AuthorizeAccount(
+  ...args: [AuthorizeOptions] | string[]
+): MethodDecorator & ClassDecorator {
+  const [first] = args;
+  const authorize = typeof first === 'object' ? Authorize(first) : Authorize(...(args as string[]));
+  return applyDecorators(authorize, UseGuards(ActiveAccountGuard));
+}

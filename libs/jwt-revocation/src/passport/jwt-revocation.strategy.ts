@@ -7,6 +7,7 @@ import {
   RevocationUnavailableException,
 } from '../jwt-revocation.exceptions';
 import { RevocationService } from '../revocation/revocation.service';
+import { RoutePolicyReader } from '../route-policy.reader';
 import { extractRequestBearerToken } from '../tokens/bearer-token';
 import type { AccessTokenClaims } from '../tokens/token.claims';
 import { TokenVerifier } from '../tokens/token.verifier';
@@ -54,11 +55,16 @@ export class JwtRevocationStrategy extends PassportStrategy(
   constructor(
     @Inject(TokenVerifier) verifier: TokenVerifier,
     @Inject(RevocationService) revocations: RevocationService,
+    @Inject(RoutePolicyReader) policies: RoutePolicyReader,
   ) {
     super((request: Request) => {
-      const claims = verifier.verifyAccessToken(extractRequestBearerToken(request));
-      revocations.assertNotRevoked(claims);
-      return claims;
+      try {
+        const claims = verifier.verifyAccessToken(extractRequestBearerToken(request));
+        revocations.assertNotRevoked(claims);
+        return claims;
+      } catch (error) {
+        throw policies.present(error);
+      }
     });
   }
 

@@ -51,6 +51,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   private pollTimer?: NodeJS.Timeout;
   private purgeTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  private queued?: Promise<void>;
   private failOpenLogged = false;
 
   constructor(
@@ -89,17 +90,32 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
       clearInterval(timer);
       if (this.scheduler?.doesExist('interval', name)) this.scheduler.deleteInterval(name);
     }
-    await this.polling;
+    await this.polling?.catch(noop);
     await this.transport?.stop();
   }
 
-  /** Whether the cache may be relied on: loaded, and confirmed fresh within `maxStaleness`. */
-  isTrusted(): boolean {
+  /**
+   * Whether the cache may be relied on: loaded, and confirmed fresh within `maxStalenessMs`
+   * (default: the module's `maxStaleness`; `0`: any age).
+   */
+  isTrusted(maxStalenessMs = this.config.maxStalenessMs): boolean {
     if (!this.cache.isLoaded) return false;
-    if (this.config.pollIntervalMs === 0 || this.config.maxStalenessMs === 0) return true;
-    return (
-      this.lastSyncAt !== null && this.clock.now() - this.lastSyncAt <= this.config.maxStalenessMs
-    );
+    if (this.config.pollIntervalMs === 0 || maxStalenessMs === 0) return true;
+    return this.lastSyncAt !== null && this.clock.now() - this.lastSyncAt <= maxStalenessMs;
+  }
+
+  /**
+   * Resolves once the cache holds every change the store had committed when this was called: it
+   * waits for a read of the store that starts after the call (concurrent callers share it), never
+   * for one already under way, which may have read too early. Rejects when the store fails.
+   */
+  confirmFresh(): Promise<void> {
+    const running = this.polling;
+    if (!running) return this.startRefresh();
+    return (this.queued ??= running.then(noop, noop).then(() => {
+      this.queued = undefined;
+      return this.polling ?? this.startRefresh();
+    }));
   }
 
   /** Applies changes this instance just made durable, and announces them to the others. */
@@ -186,7 +202,7 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   }
 
   private markSynced(startedAt: number): void {
-    this.lastSyncAt = startedAt;
+    this.lastSyncAt = Math.max(startedAt, this.lastSyncAt ?? startedAt);
     if (this.lastError !== null) {
       this.logger.log('Revocation store reachable again; the cache is current.');
       this.lastError = null;
@@ -195,12 +211,23 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async tick(): Promise<void> {
-    if (this.polling) return this.polling;
+    if (this.polling) return this.polling.catch(noop);
     if (this.config.pollIntervalMs === 0 && this.cache.isLoaded) return;
-    this.polling = this.refresh()
-      .catch((error: unknown) => this.noteError('poll', error))
-      .finally(() => (this.polling = undefined));
-    await this.polling;
+    await this.startRefresh().catch(noop);
+  }
+
+  /** One read of the store at a time: polls and strong checks share it. */
+  private startRefresh(): Promise<void> {
+    const run: Promise<void> = this.refresh()
+      .catch((error: unknown) => {
+        this.noteError('poll', error);
+        throw error;
+      })
+      .finally(() => {
+        if (this.polling === run) this.polling = undefined;
+      });
+    this.polling = run;
+    return run;
   }
 
   private async purge(): Promise<void> {
@@ -225,3 +252,5 @@ export class RevocationSync implements OnModuleInit, OnApplicationShutdown {
     this.lastError = message;
   }
 }
+
+function noop(): void {}

@@ -7,8 +7,11 @@ import { RevocationMetrics } from '../metrics/revocation.metrics';
 import {
   InvalidTokenException,
   RevocationUnavailableException,
+  StoreUnavailableException,
   TokenRevokedException,
 } from '../jwt-revocation.exceptions';
+import type { FailureMode } from '../jwt-revocation.options';
+import { storeFailureOf } from '../storage/store-errors';
 import {
   AuditEntry,
   AuditQuery,
@@ -20,6 +23,15 @@ import type { RevocableClaims } from '../tokens/token.claims';
 import { StoreDeadline } from '../storage/store-deadline';
 import { RevocationCache, RevocationVerdict } from './revocation.cache';
 import { RevocationSync } from './revocation-sync.service';
+
+/**
+ * How far a route trusts the in-memory verdict (`@Authorize({ failureMode, maxStaleness })`).
+ * Internal: built once per route by the policy reader. Times in ms.
+ */
+export interface CacheTrust {
+  failureMode: FailureMode;
+  maxStalenessMs: number;
+}
 
 /** Who revoked and why; recorded in the audit trail. */
 export interface RevocationContext {
@@ -100,10 +112,48 @@ export class RevocationService {
    * Accepts the payload of any verified token: one without `jti`/`sid`/versions (signed before the
    * app adopted the library) is revoked by a user-wide or global revocation at or after its `iat`.
    */
-  assertNotRevoked(claims: RevocableClaims): void {
-    if (!this.sync.isTrusted()) {
-      if (this.config.failureMode === 'closed') throw new RevocationUnavailableException();
+  assertNotRevoked(claims: RevocableClaims, trust?: CacheTrust): void {
+    if (!this.sync.isTrusted(trust?.maxStalenessMs)) {
+      if ((trust?.failureMode ?? this.config.failureMode) === 'closed') {
+        throw new RevocationUnavailableException();
+      }
       this.sync.noteFailOpen();
+    }
+    const verdict = this.cache.check(claims, this.clock.now());
+    if (verdict !== undefined) throw new TokenRevokedException(verdict);
+  }
+
+  /**
+   * The verdict confirmed against the store (`consistency: 'strong'`): waits for a read of the
+   * store's change log that began after this call, then checks, so a revocation committed by any
+   * instance before the request arrived is enforced, whatever the transport did. Fails closed,
+   * whatever the failure mode: `StoreUnavailableException` (503 + `Retry-After`) when the store
+   * does not answer within `storeTimeout`.
+   */
+  async confirmNotRevoked(claims: RevocableClaims): Promise<void> {
+    const ms = this.config.storeTimeoutMs;
+    const retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
+    let timer: NodeJS.Timeout | undefined;
+    // The read may be shared and include a full reload: this request waits `storeTimeout` at most.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableException('timeout', retryAfterSeconds)),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([StoreDeadline.run(ms, () => this.sync.confirmFresh()), late]);
+    } catch (error) {
+      if (error instanceof StoreUnavailableException) throw error;
+      throw new StoreUnavailableException(
+        storeFailureOf(error) ?? 'unreachable',
+        retryAfterSeconds,
+        {
+          cause: error,
+        },
+      );
+    } finally {
+      clearTimeout(timer);
     }
     const verdict = this.cache.check(claims, this.clock.now());
     if (verdict !== undefined) throw new TokenRevokedException(verdict);

@@ -13,6 +13,31 @@ describe('SessionService', () => {
   let ctx: Awaited<ReturnType<typeof setup>>;
   afterEach(() => ctx?.close());
 
+  it('says only "invalid" about refused refresh tokens with errorDetail "generic"', async () => {
+    ctx = await setup({ errorDetail: 'generic', refreshReuseGrace: 0 });
+    const descriptionOf = (refused: Promise<unknown>) =>
+      refused.then(
+        () => 'accepted',
+        (error: InvalidGrantException) =>
+          (error.getResponse() as Record<string, string>).error_description,
+      );
+    const reused = await ctx.sessions.issue('u1');
+    await ctx.sessions.refresh(reused.refreshToken);
+    expect(await descriptionOf(ctx.sessions.refresh(reused.refreshToken))).toBe(
+      'The refresh token is invalid',
+    );
+    const revoked = await ctx.sessions.issue('u2');
+    await ctx.revocations.revokeSession(revoked.sessionId, { reason: 'logout' });
+    expect(await descriptionOf(ctx.sessions.refresh(revoked.refreshToken))).toBe(
+      'The refresh token is invalid',
+    );
+    const expired = await ctx.sessions.issue('u3');
+    ctx.clock.advance(40 * 86400 * SECOND);
+    expect(await descriptionOf(ctx.sessions.refresh(expired.refreshToken))).toBe(
+      'The refresh token is invalid',
+    );
+  });
+
   it('issues an access token (typ at+jwt) and a refresh token of another type', async () => {
     ctx = await setup();
     const pair = await ctx.sessions.issue('u1', {

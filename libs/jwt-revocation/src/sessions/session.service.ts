@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock';
 import { JwtRevocationConfig } from '../jwt-revocation.config';
+import type { ErrorDetail } from '../jwt-revocation.options';
 import {
   InvalidGrantException,
   InvalidTokenException,
@@ -145,15 +146,7 @@ export class SessionService {
    */
   private asInvalidGrant(error: unknown): unknown {
     if (!(error instanceof InvalidTokenException)) return error;
-    const verbose = this.config.errorDetail === 'verbose';
-    const description =
-      error instanceof TokenRevokedException
-        ? `The refresh token has been revoked; log in again${verbose ? ` (${error.revokedBy})` : ''}`
-        : verbose
-          ? error.message
-          : error.reason === 'expired'
-            ? 'The refresh token has expired; log in again'
-            : 'The refresh token is invalid';
+    const description = refreshRefusal(error, this.config.errorDetail);
     return new InvalidGrantException(
       error instanceof TokenRevokedException ? `revoked_${error.revokedBy}` : error.reason,
       description,
@@ -218,9 +211,7 @@ export class SessionService {
     throw new RefreshTokenReusedException(
       session.id,
       session.subject,
-      this.config.errorDetail === 'verbose'
-        ? 'The refresh token was already used; its session has ended, log in again'
-        : undefined,
+      REUSE_DESCRIPTIONS[this.config.errorDetail],
     );
   }
 
@@ -387,4 +378,23 @@ export function newSessionRecord(
 
 function clip(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
+}
+
+const REUSE_DESCRIPTIONS: Record<ErrorDetail, string | undefined> = {
+  generic: 'The refresh token is invalid',
+  actionable: undefined,
+  verbose: 'The refresh token was already used; its session has ended, log in again',
+};
+
+/** The `error_description` of a refused refresh token, as much as `errorDetail` lets it say. */
+function refreshRefusal(error: InvalidTokenException, detail: ErrorDetail): string {
+  if (detail === 'generic') return 'The refresh token is invalid';
+  if (error instanceof TokenRevokedException) {
+    const by = detail === 'verbose' ? ` (${error.revokedBy})` : '';
+    return `The refresh token has been revoked; log in again${by}`;
+  }
+  if (detail === 'verbose') return error.message;
+  return error.reason === 'expired'
+    ? 'The refresh token has expired; log in again'
+    : 'The refresh token is invalid';
 }

@@ -79,6 +79,7 @@ describe('BoundedRevocationStore', () => {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'The revocation store did not answer in time; retry later',
+      reason: 'store_unavailable',
     });
     // The abandoned call still lands: that is why the caller must treat the outcome as unknown.
     await new Promise((resolve) => setTimeout(resolve, 300));

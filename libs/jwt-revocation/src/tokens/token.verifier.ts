@@ -187,7 +187,7 @@ export class TokenVerifier {
     const description =
       this.config.errorDetail === 'verbose'
         ? `${subject} is invalid: ${detail}`
-        : reason === 'expired'
+        : reason === 'expired' && this.config.errorDetail === 'actionable'
           ? `${subject} has expired`
           : `${subject} is invalid`;
     return new InvalidTokenException(reason, description);
