@@ -12,6 +12,7 @@ import {
   StoreUnavailableException,
   TokenRevokedException,
 } from './jwt-revocation.exceptions';
+import { ClientRegistry } from './clients/client.registry';
 import { JwtRevocationModule } from './jwt-revocation.module';
 import type { JwtRevocationModuleOptions } from './jwt-revocation.options';
 import { routePolicy } from './route-policy';
@@ -83,6 +84,20 @@ describe('routePolicy', () => {
         'R.h',
       ),
     ).toThrow(/maxStaleness needs polling/);
+  });
+
+  it('refuses a client the module does not know', () => {
+    const clients = new ClientRegistry([{ clientId: 'web' }, { clientId: 'orders-api' }]);
+    const policy = (names: string[]) =>
+      routePolicy(
+        { isPublic: false, roles: undefined, options: { clients: names } },
+        { ...MODULE, clients },
+        'R.h',
+      );
+    expect(policy(['orders-api']).clients).toEqual(new Set(['orders-api']));
+    expect(() => policy(['web', 'mobile'])).toThrow(
+      /client "mobile" is not one of the module's clients \(web, orders-api\)/,
+    );
   });
 
   it('refuses roles that are not strings', () => {

@@ -39,7 +39,8 @@ const KNOWN_OPTIONS = new Set<string>([
  */
 export function routePolicy(
   metadata: RouteMetadata,
-  config: Pick<JwtRevocationConfig, 'failureMode' | 'maxStalenessMs' | 'pollIntervalMs'>,
+  config: Pick<JwtRevocationConfig, 'failureMode' | 'maxStalenessMs' | 'pollIntervalMs'> &
+    Partial<Pick<JwtRevocationConfig, 'clients'>>,
   where: string,
 ): RoutePolicy {
   const fail = (problem: string) => new Error(`jwt-revocation: @Authorize on ${where}: ${problem}`);
@@ -66,6 +67,14 @@ export function routePolicy(
   }
   const maxStalenessMs = staleness(options.maxStaleness, config, fail);
   const clients = stringList(options.clients, 'clients', fail, false);
+  const registry = config.clients?.configured ? config.clients : undefined;
+  const unregistered = registry && clients?.find((id) => !registry.find(id));
+  if (registry && unregistered !== undefined) {
+    const known = registry.all().map((client) => client.clientId);
+    throw fail(
+      `client "${unregistered}" is not one of the module's clients (${known.join(', ')}).`,
+    );
+  }
   const audiences = stringList(
     typeof options.audience === 'string' ? [options.audience] : options.audience,
     'audience',

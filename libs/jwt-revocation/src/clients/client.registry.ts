@@ -53,7 +53,11 @@ export class ClientRegistry {
   readonly defaultClientId: string;
   private readonly byId = new Map<string, OAuthClient>();
 
+  /** Whether the clients were configured (not just the implicit first-party client). */
+  readonly configured: boolean;
+
   constructor(clients?: OAuthClientOptions[], defaultClientId?: string) {
+    this.configured = clients !== undefined;
     if (clients !== undefined && (!Array.isArray(clients) || clients.length === 0)) {
       throw new Error('jwt-revocation: clients must be a non-empty array when given.');
     }
