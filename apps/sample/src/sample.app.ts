@@ -3,7 +3,7 @@ import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonDepthPipe } from './http/json-depth.pipe';
@@ -30,11 +30,29 @@ export function applyHttpTimeouts(server: Server, timeouts: SampleConfig['httpTi
 export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
   if (config.httpAdapter === 'express') {
     const adapter = new ExpressAdapter();
-    adapter.getInstance().set('trust proxy', config.trustProxy);
-    adapter.getInstance().disable('x-powered-by');
+    const express = adapter.getInstance();
+    express.set('trust proxy', config.trustProxy);
+    express.disable('x-powered-by');
+    express.use((_request: unknown, response: ServerResponse, next: () => void) => {
+      setSecurityHeaders(response);
+      next();
+    });
     return adapter;
   }
-  return new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  adapter.getInstance().addHook('onRequest', (_request, reply, done) => {
+    setSecurityHeaders(reply.raw);
+    done();
+  });
+  return adapter;
+}
+
+/** Every answer is JSON (or the docs): browsers must not sniff it into something else. */
+function setSecurityHeaders(response: ServerResponse): void {
+  response.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
 /** Builds the sample app (not listening yet). */
