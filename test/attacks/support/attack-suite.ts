@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HttpAdapterKind } from '../../../apps/sample/src/config/sample.config';
 import { sampleMatrix, SampleTestApp } from '../../sample/support/sample-app';
 import { Attack, runAttack } from './catalogue';
+import { RawAttack, runRawAttack } from './raw-requests';
 import { Alg, Canary, signingKey, Target } from './target';
 
 /** The HTTP adapters the in-process suites run on (SQLite: signing does not depend on the store). */
@@ -17,8 +18,12 @@ export const attackAdapters = (): HttpAdapterKind[] =>
  * One test per catalogue item, on each adapter, against one sample instance per signing algorithm
  * the items name (HS256, ES256, EdDSA, RS256), each item run on every one of its algorithms.
  */
-export function describeAttacks(title: string, attacks: Attack[]): void {
-  const algs = [...new Set(attacks.flatMap((attack) => attack.algs ?? ['HS256']))] as Alg[];
+export function describeAttacks(title: string, attacks: Attack[], raw: RawAttack[] = []): void {
+  const algs = [
+    ...new Set(
+      attacks.flatMap((attack) => attack.algs ?? ['HS256']).concat(raw.length ? ['HS256'] : []),
+    ),
+  ] as Alg[];
   describe.each(attackAdapters())(`${title} on %s`, (adapter) => {
     const apps: SampleTestApp[] = [];
     const targets = new Map<Alg, Target>();
@@ -45,6 +50,10 @@ export function describeAttacks(title: string, attacks: Attack[]): void {
       it(`[${attack.source}] ${attack.title}`, async () => {
         for (const alg of attack.algs ?? ['HS256']) await runAttack(attack, targets.get(alg)!);
       });
+    }
+    for (const attack of raw) {
+      it(`[${attack.source}] ${attack.title} (raw request)`, () =>
+        runRawAttack(attack, targets.get('HS256')!));
     }
   });
 }

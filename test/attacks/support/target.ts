@@ -142,6 +142,19 @@ export class Target {
     return request(this.server);
   }
 
+  /** Where to open raw connections (an in-process server starts listening on a free port). */
+  async address(): Promise<{ host: string; port: number }> {
+    if (typeof this.server === 'string') {
+      const url = new URL(this.server);
+      return { host: url.hostname, port: Number(url.port) };
+    }
+    const server = this.server;
+    if (!server.listening) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    }
+    return { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+  }
+
   /** Signs `header`.`claims` (objects as JSON, strings as is) with the instance's real key. */
   sign(header: Json | string, claims: Json | string): string {
     const input = `${b64(header)}.${b64(claims)}`;
