@@ -84,6 +84,7 @@ export interface RawRequest {
 }
 
 export interface RawResponse {
+  /** 0: the server closed the connection without an answer the client could read. */
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
@@ -103,10 +104,19 @@ export class Target {
     readonly refresh: string,
     readonly jwks: { keys: Json[] },
     readonly canary: Canary,
+    private readonly clock: 'manual' | 'real',
   ) {}
 
-  /** Registers and logs in a new user on `server`. */
-  static async open(key: SigningKey, server: Server | string, canary: Canary): Promise<Target> {
+  /**
+   * Registers and logs in a new user on `server`. `clock`: an in-process test app runs on a manual
+   * clock that stands still, a process on the real one.
+   */
+  static async open(
+    key: SigningKey,
+    server: Server | string,
+    canary: Canary,
+    clock: 'manual' | 'real' = 'manual',
+  ): Promise<Target> {
     const email = `attack-${Math.random().toString(36).slice(2)}@example.test`;
     await request(server)
       .post('/auth/register')
@@ -126,6 +136,7 @@ export class Target {
       login.body.refresh_token as string,
       jwks,
       canary,
+      clock,
     );
   }
 
@@ -133,9 +144,9 @@ export class Target {
     return this.key.alg;
   }
 
-  /** The instance's "now" in seconds (the valid token's `iat`: test apps run on a manual clock). */
+  /** The instance's "now" in seconds. */
   get now(): number {
-    return Number(this.valid.claims.iat);
+    return this.clock === 'manual' ? Number(this.valid.claims.iat) : Math.floor(Date.now() / 1000);
   }
 
   http() {
@@ -187,8 +198,11 @@ export class Target {
     if (req.body !== undefined) call = call.send(req.body as object);
     const res = await call.catch((error: { response?: unknown; code?: string }) => {
       if (error.response) return error.response as Awaited<typeof call>;
+      // The server refused the request and closed the connection before it was fully sent.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return undefined;
       throw error;
     });
+    if (!res) return { status: 0, headers: {}, text: '', ms: Date.now() - started };
     return {
       status: res.status,
       headers: res.headers as RawResponse['headers'],
