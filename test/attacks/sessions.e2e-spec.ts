@@ -135,7 +135,7 @@ describe.each(attackAdapters())('session attacks on %s', (adapter) => {
     expect((await refresh(other.refresh_token)).status).toBe(400);
   });
 
-  it('[ASVS 5.0 V7.5.2] users see their sessions and end one of them, never someone else’s', async () => {
+  it('[ASVS 4.0.3 V3.3.4] users see their sessions and end one of them, never someone else’s', async () => {
     const { user, tokens } = await signUp();
     const other = await t.login(user.email, user.password, freshIp());
     const stranger = await signUp();
@@ -177,13 +177,13 @@ describe.each(attackAdapters())('session attacks on %s', (adapter) => {
     expect(fresh.body.refresh_token).not.toBe(tokens.refresh_token);
   });
 
-  it('[ASVS 5.0 V7.3.1 (inactivity timeout)] a session unused past SESSION_IDLE_TIMEOUT cannot be refreshed', async () => {
+  it('[ASVS 4.0.3 V3.3.2 (idle period); CWE-613] a session unused past SESSION_IDLE_TIMEOUT cannot be refreshed', async () => {
     const { tokens } = await signUp();
     await t.advance(61 * 60 * 1000);
     expect((await refresh(tokens.refresh_token)).status).toBe(400);
   });
 
-  it('[ASVS 5.0 V7.3.2 (absolute lifetime)] refreshing keeps a session only until SESSION_ABSOLUTE_TIMEOUT', async () => {
+  it('[ASVS 5.0 V7.1.1 (absolute maximum session lifetime); CWE-613] refreshing keeps a session only until SESSION_ABSOLUTE_TIMEOUT', async () => {
     let { tokens } = await signUp();
     for (let i = 0; i < 5; i++) {
       await t.advance(40 * 60 * 1000);
@@ -249,7 +249,7 @@ describe.each(attackAdapters())('session attacks on %s', (adapter) => {
       .expect(403);
   });
 
-  it('[ASVS 5.0 V6.3.8; OWASP Authentication cheat sheet (authentication responses)] an unknown email and a wrong password get the same answer', async () => {
+  it('[OWASP Authentication cheat sheet (authentication and error messages); CWE-204] an unknown email and a wrong password get the same answer', async () => {
     const { user } = await signUp();
     const unknown = await t.http
       .post('/auth/login')
@@ -272,7 +272,7 @@ describe.each(attackAdapters())('session attacks on %s', (adapter) => {
     expect(headerNames(unknown)).toEqual(headerNames(wrong));
   });
 
-  it('[ASVS 5.0 V6.3.8; OWASP Authentication cheat sheet (response times)] an unknown email takes as long as a wrong password (a dummy hash is checked)', async () => {
+  it('[OWASP Authentication cheat sheet (authentication responses); CWE-208 (timing discrepancy)] an unknown email takes as long as a wrong password (a dummy hash is checked)', async () => {
     // Four failures per account stay under its limit of five (a 429 would skip the hash).
     const users = [await t.register(), await t.register()];
     const time = async (email: string) => {

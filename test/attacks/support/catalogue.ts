@@ -1042,7 +1042,7 @@ export const HTTP: Attack[] = [
     statuses: [400],
   },
   {
-    source: 'ASVS 5.0 V3.4.2 (CORS); OWASP HTML5 Security cheat sheet (CORS)',
+    source: 'ASVS 4.0.3 V14.5.3 (strict CORS allow list); OWASP HTML5 Security cheat sheet (CORS)',
     title: 'a foreign Origin gets no CORS grant, preflight included',
     requests: (t): RawRequest[] => [
       {
@@ -1132,7 +1132,7 @@ export const HTTP: Attack[] = [
 /** ASVS 5.0 V9 items beyond the RFC ones above. */
 export const ASVS_V9: Attack[] = [
   {
-    source: 'ASVS 5.0 V9.2.4 (audience restriction); RFC 9068 §3',
+    source: 'ASVS 5.0 V9.2.4 (audience restriction); RFC 9068 §2.2',
     title: 'issued access and refresh tokens name the issuer and the audience',
     algs: ALGS,
     requests: () => [],
