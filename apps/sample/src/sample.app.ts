@@ -3,7 +3,7 @@ import { AbstractHttpAdapter, HttpAdapterHost, NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonDepthPipe } from './http/json-depth.pipe';
@@ -33,8 +33,9 @@ export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
     const express = adapter.getInstance();
     express.set('trust proxy', config.trustProxy);
     express.disable('x-powered-by');
-    express.use((_request: unknown, response: ServerResponse, next: () => void) => {
+    express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
       setSecurityHeaders(response);
+      if (hasSeveralHosts(request)) return badRequest(response);
       next();
     });
     return adapter;
@@ -43,8 +44,9 @@ export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
   });
-  adapter.getInstance().addHook('onRequest', (_request, reply, done) => {
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     setSecurityHeaders(reply.raw);
+    if (hasSeveralHosts(request.raw)) return void reply.code(400).send(SEVERAL_HOSTS);
     done();
   });
   return adapter;
@@ -53,6 +55,30 @@ export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
 /** Every answer is JSON (or the docs): browsers must not sniff it into something else. */
 function setSecurityHeaders(response: ServerResponse): void {
   response.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+const SEVERAL_HOSTS = {
+  statusCode: 400,
+  error: 'bad_request',
+  message: 'More than one Host header',
+};
+
+/**
+ * RFC 9112 §3.2: a request with several Host headers must be refused. Node keeps the first; a proxy
+ * in front may have routed on another.
+ */
+function hasSeveralHosts(request: IncomingMessage): boolean {
+  let hosts = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    if (request.rawHeaders[i].toLowerCase() === 'host' && ++hosts > 1) return true;
+  }
+  return false;
+}
+
+function badRequest(response: ServerResponse): void {
+  response.statusCode = 400;
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(SEVERAL_HOSTS));
 }
 
 /** Builds the sample app (not listening yet). */

@@ -122,6 +122,19 @@ export const RAW_ATTACKS: RawAttack[] = [
     mayClose: true,
   },
   {
+    source: 'RFC 9112 §3.2 (Host); CWE-444',
+    title: 'two Host headers',
+    raw: (t) =>
+      head([
+        'GET /me HTTP/1.1',
+        'Host: a.example',
+        'Host: b.example',
+        bearerOf(t),
+        'Connection: close',
+      ]),
+    statuses: [400],
+  },
+  {
     source: 'RFC 9112 §3.2.2 (absolute-form); OWASP WSTG-INPV-17 (host header injection)',
     title: 'an absolute-form target naming another host',
     raw: (t) =>
