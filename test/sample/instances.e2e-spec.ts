@@ -41,6 +41,29 @@ async function sharedLimitHolds(a: SampleTestApp, b: SampleTestApp): Promise<voi
     .expect(429);
 }
 
+/**
+ * Fires many wrong-password logins at once, alternating instances and IPs: since each attempt is
+ * counted atomically before the password is checked, exactly the account's limit get a 401.
+ */
+async function concurrentFailuresCapped(a: SampleTestApp, b: SampleTestApp): Promise<void> {
+  const user = await a.register();
+  const statuses = await Promise.all(
+    Array.from({ length: 16 }, async (_, i) => {
+      const res = await (i % 2 === 0 ? a : b).http
+        .post('/auth/login')
+        .set(freshIp())
+        .send({ email: user.email, password: `wrong-${i}` });
+      return res.status;
+    }),
+  );
+  expect(statuses.filter((status) => status !== 429)).toEqual([401, 401, 401, 401, 401]);
+  await a.http
+    .post('/auth/login')
+    .set(freshIp())
+    .send({ email: user.email, password: user.password })
+    .expect(429);
+}
+
 const LIMITS = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_IP: '8' };
 
 const fastifyOnly = sampleMatrix().filter(([, adapter]) => adapter === 'fastify');
@@ -72,6 +95,9 @@ describe.each(fastifyOnly)('two sample instances on one %s database (%s)', (kind
 
   it('counts failed logins made on either instance in Redis, with one 429 + Retry-After', () =>
     sharedLimitHolds(a, b));
+
+  it('lets no more than the limit of concurrent failures through, on both instances (Redis)', () =>
+    concurrentFailuresCapped(a, b));
 
   it('reports the Redis transport in /health', async () => {
     const res = await a.http.get('/health').expect(200);
@@ -131,5 +157,8 @@ describe.each(fastifyOnly)(
 
     it('counts failures made on either instance in the database, with one 429 + Retry-After', () =>
       sharedLimitHolds(a, b));
+
+    it('lets no more than the limit of concurrent failures through, on both instances (database)', () =>
+      concurrentFailuresCapped(a, b));
   },
 );

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { ConfigError, loadSampleConfig, SampleConfig } from './config/sample.config';
 import { createSampleApp } from './sample.app';
 
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
   const app = await createSampleApp(config);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  logger.log(`Listening on port ${config.port} (${config.httpAdapter}); API docs at /docs`);
+  // With PORT=0 the system picks the port: log the one actually bound.
+  const address = (app.getHttpServer() as Server).address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.log(`Listening on port ${port} (${config.httpAdapter}); API docs at /docs`);
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SECEVENT_MEDIA_TYPE } from 'nestjs-jwt-revocation/signals';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SampleConfig } from './config/sample.config';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { JsonDepthPipe } from './http/json-depth.pipe';
@@ -31,11 +31,55 @@ export function applyHttpTimeouts(server: Server, timeouts: SampleConfig['httpTi
 export function createHttpAdapter(config: SampleConfig): AbstractHttpAdapter {
   if (config.httpAdapter === 'express') {
     const adapter = new ExpressAdapter();
-    adapter.getInstance().set('trust proxy', config.trustProxy);
-    adapter.getInstance().disable('x-powered-by');
+    const express = adapter.getInstance();
+    express.set('trust proxy', config.trustProxy);
+    express.disable('x-powered-by');
+    express.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+      setSecurityHeaders(response);
+      if (hasSeveralHosts(request)) return badRequest(response);
+      next();
+    });
     return adapter;
   }
-  return new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    setSecurityHeaders(reply.raw);
+    if (hasSeveralHosts(request.raw)) return void reply.code(400).send(SEVERAL_HOSTS);
+    done();
+  });
+  return adapter;
+}
+
+/** Every answer is JSON (or the docs): browsers must not sniff it into something else. */
+function setSecurityHeaders(response: ServerResponse): void {
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+const SEVERAL_HOSTS = {
+  statusCode: 400,
+  error: 'bad_request',
+  message: 'More than one Host header',
+};
+
+/**
+ * RFC 9112 §3.2: a request with several Host headers must be refused. Node keeps the first; a proxy
+ * in front may have routed on another.
+ */
+function hasSeveralHosts(request: IncomingMessage): boolean {
+  let hosts = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    if (request.rawHeaders[i].toLowerCase() === 'host' && ++hosts > 1) return true;
+  }
+  return false;
+}
+
+function badRequest(response: ServerResponse): void {
+  response.statusCode = 400;
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(SEVERAL_HOSTS));
 }
 
 /** Builds the sample app (not listening yet). */

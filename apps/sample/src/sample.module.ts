@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { SampleConfigModule } from './config/sample-config.module';
 import { SampleConfig } from './config/sample.config';
 import { HealthModule } from './health/health.module';
+import { RequestDeadlineModule } from './http/request-deadline';
 import { sampleJwtRevocationModule } from './jwt-revocation.setup';
 import { LiveModule } from './live/live.module';
 import { OAuthModule } from './oauth/oauth.module';
@@ -21,6 +22,7 @@ export class SampleModule {
       imports: [
         SampleConfigModule.forRoot(config),
         EventEmitterModule.forRoot(),
+        RequestDeadlineModule,
         sampleJwtRevocationModule(),
         AuthModule,
         AccountModule,

@@ -85,6 +85,7 @@ export type {
 export { MemoryRevocationStore } from './storage/memory-revocation.store';
 export { StoreLatency } from './storage/bounded-revocation.store';
 export type { StoreLatencyStatus } from './storage/bounded-revocation.store';
+export { StoreDeadline } from './storage/store-deadline';
 export { storeFailureOf } from './storage/store-errors';
 export { JwtRevocationEvents } from './events/jwt-revocation.events';
 export type {

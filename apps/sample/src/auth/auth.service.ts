@@ -46,22 +46,23 @@ export class AuthService {
 
   /** Checks the credentials (always one hash, known account or not) and starts a session. */
   async login(email: string, password: string, client: ClientContext): Promise<TokenPair> {
-    await this.assertNotThrottled(email, client.ip ?? null);
-    const user = await this.users.findByEmail(email);
-    const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
-    if (!user || !valid || user.status === 'deleted') {
-      await this.throttle.recordFailure(email, client.ip ?? null);
-      throw new UnauthorizedException(INVALID_CREDENTIALS);
-    }
-    if (user.status === 'suspended') {
-      throw new ForbiddenException({
-        statusCode: 403,
-        error: 'account_suspended',
-        message: 'This account is suspended',
-      });
-    }
-    await this.throttle.recordSuccess(email);
-    return this.startSession(user, client);
+    return this.throttled(email, client.ip ?? null, async (failed, succeeded) => {
+      const user = await this.users.findByEmail(email);
+      const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
+      if (!user || !valid || user.status === 'deleted') {
+        failed();
+        throw new UnauthorizedException(INVALID_CREDENTIALS);
+      }
+      if (user.status === 'suspended') {
+        throw new ForbiddenException({
+          statusCode: 403,
+          error: 'account_suspended',
+          message: 'This account is suspended',
+        });
+      }
+      await succeeded();
+      return this.startSession(user, client);
+    });
   }
 
   /**
@@ -103,17 +104,19 @@ export class AuthService {
     const user = await this.users.findById(claims.sub);
     if (!user || user.status !== 'active' || user.email === null)
       throw new TokenRevokedException('user');
-    await this.assertNotThrottled(user.email, client.ip ?? null);
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      await this.throttle.recordFailure(user.email, client.ip ?? null);
-      throw new ForbiddenException({
-        statusCode: 403,
-        error: 'invalid_password',
-        message: 'current_password is wrong',
-      });
-    }
-    const changed = await this.users.changePassword(user, newPassword);
-    return this.startSession(changed, client);
+    const email = user.email;
+    return this.throttled(email, client.ip ?? null, async (failed) => {
+      if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+        failed();
+        throw new ForbiddenException({
+          statusCode: 403,
+          error: 'invalid_password',
+          message: 'current_password is wrong',
+        });
+      }
+      const changed = await this.users.changePassword(user, newPassword);
+      return this.startSession(changed, client);
+    });
   }
 
   /** The user's active sessions, the caller's marked `current`. */
@@ -164,9 +167,29 @@ export class AuthService {
     return pair;
   }
 
-  private async assertNotThrottled(email: string, ip: string | null): Promise<void> {
-    const wait = await this.throttle.retryAfter(email, ip);
+  /**
+   * Runs a password check as one attempt counted up front (429 + Retry-After over the limit). The
+   * attempt stays counted when `failed()` was called; otherwise it is taken back, once, after
+   * `succeeded()` (which also clears the account's failures) or when `run` ends without either.
+   */
+  private async throttled<T>(
+    email: string,
+    ip: string | null,
+    run: (failed: () => void, succeeded: () => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    const wait = await this.throttle.reserve(email, ip);
     if (wait > 0) throw new TooManyRequestsException(wait);
+    let settled = false;
+    const failed = () => void (settled = true);
+    const succeeded = async () => {
+      settled = true;
+      await this.throttle.recordSuccess(email, ip);
+    };
+    try {
+      return await run(failed, succeeded);
+    } finally {
+      if (!settled) await this.throttle.release(email, ip).catch(() => undefined);
+    }
   }
 
   private async assertSameUserAgent(session: SessionView, client: ClientContext): Promise<void> {

@@ -10,12 +10,15 @@ export interface AttemptWindow {
 }
 
 /**
- * Where failed-login counters live, shared by every instance so that running more instances does
- * not multiply the failures an attacker may try. `hit` must be atomic.
+ * Where login-attempt counters live, shared by every instance so that running more instances does
+ * not multiply the failures an attacker may try. `hit` must be atomic and return the count it
+ * made: callers decide on that count alone, never on an earlier read.
  */
 export interface LoginAttemptStore {
-  /** Counts one failure; opens a new window of `windowMs` when none is open at `now`. */
+  /** Counts one attempt; opens a new window of `windowMs` when none is open at `now`. */
   hit(key: string, now: number, windowMs: number): Promise<AttemptWindow>;
+  /** Takes back one attempt counted by `hit` in the window open at `now` (never below zero). */
+  release(key: string, now: number): Promise<void>;
   /** The open window at `now`, if any. */
   peek(key: string, now: number): Promise<AttemptWindow | null>;
   clear(key: string): Promise<void>;
@@ -39,6 +42,14 @@ end
 return {redis.call('HINCRBY', KEYS[1], 'count', 1), reset}
 `;
 
+const RELEASE_SCRIPT = `
+local reset = tonumber(redis.call('HGET', KEYS[1], 'reset') or '0')
+if reset > tonumber(ARGV[1]) and tonumber(redis.call('HGET', KEYS[1], 'count') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[1], 'count', -1)
+end
+return 0
+`;
+
 /**
  * Counters in Redis: one hash per key, updated by a Lua script (atomic). Windows follow the app's
  * clock (passed in), the key's expiry only reclaims memory.
@@ -54,16 +65,19 @@ export class RedisLoginAttemptStore implements LoginAttemptStore, OnModuleDestro
     this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('loginHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.redis.defineCommand('loginRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   }
 
   async hit(key: string, now: number, windowMs: number): Promise<AttemptWindow> {
-    const hit = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)
-      .loginHit;
-    const [count, resetAt] = (await hit.call(this.redis, this.key(key), now, windowMs)) as [
+    const [count, resetAt] = (await this.script('loginHit', this.key(key), now, windowMs)) as [
       number,
       number,
     ];
     return { count: Number(count), resetAt: Number(resetAt) };
+  }
+
+  async release(key: string, now: number): Promise<void> {
+    await this.script('loginRelease', this.key(key), now);
   }
 
   async peek(key: string, now: number): Promise<AttemptWindow | null> {
@@ -83,6 +97,11 @@ export class RedisLoginAttemptStore implements LoginAttemptStore, OnModuleDestro
   private key(key: string): string {
     return `${this.prefix}login:${digest(key)}`;
   }
+
+  private script(name: string, ...args: unknown[]): Promise<unknown> {
+    const commands = this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    return commands[name].call(this.redis, ...args);
+  }
 }
 
 /**
@@ -98,8 +117,22 @@ export class FallbackLoginAttemptStore implements LoginAttemptStore, OnModuleDes
     private readonly fallback: LoginAttemptStore,
   ) {}
 
-  hit(key: string, now: number, windowMs: number): Promise<AttemptWindow> {
-    return this.either((store) => store.hit(key, now, windowMs));
+  /** Counts made in the database during an outage still count once Redis is back. */
+  async hit(key: string, now: number, windowMs: number): Promise<AttemptWindow> {
+    const wasFailing = this.failing;
+    const window = await this.either((store) => store.hit(key, now, windowMs));
+    if (wasFailing || this.failing) return window;
+    const outage = await this.fallback.peek(key, now);
+    return outage
+      ? { count: window.count + outage.count, resetAt: Math.max(window.resetAt, outage.resetAt) }
+      : window;
+  }
+
+  async release(key: string, now: number): Promise<void> {
+    await Promise.all([
+      this.either((store) => store.release(key, now)),
+      this.fallback.release(key, now),
+    ]);
   }
 
   async peek(key: string, now: number): Promise<AttemptWindow | null> {
@@ -174,11 +207,20 @@ export class DatabaseLoginAttemptStore implements LoginAttemptStore {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(this.upsert, [id, now + windowMs, now, now]);
       const rows = (await manager.query(
-        'SELECT failures, reset_at FROM sample_login_attempt WHERE attempt_key = ?',
+        'SELECT failures, reset_at FROM sample_login_attempt WHERE attempt_key = ? FOR UPDATE',
         [id],
       )) as Row[];
       return toWindow(rows[0]);
     });
+  }
+
+  async release(key: string, now: number): Promise<void> {
+    const p = this.p;
+    await this.dataSource.query(
+      `UPDATE sample_login_attempt SET failures = failures - 1
+       WHERE attempt_key = ${p(1)} AND failures > 0 AND reset_at > ${p(2)}`,
+      [digest(key), now],
+    );
   }
 
   async peek(key: string, now: number): Promise<AttemptWindow | null> {

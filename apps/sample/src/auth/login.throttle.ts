@@ -4,9 +4,11 @@ import { SampleConfig } from '../config/sample.config';
 import { LoginAttemptStore } from './login-attempt.store';
 
 /**
- * Counts failed logins per account and per IP in fixed windows kept in a `LoginAttemptStore`
- * shared by every instance (Redis or the database). While either count is at its limit,
- * `retryAfter` says how many seconds until its window closes.
+ * Limits password attempts per account and per IP in fixed windows kept in a `LoginAttemptStore`
+ * shared by every instance (Redis or the database). An attempt is counted before the password is
+ * checked, in one atomic step that also yields the count: concurrent attempts on any number of
+ * instances can never pass the limit between a check and an increment. Attempts that turn out not
+ * to be failures are taken back.
  */
 @Injectable()
 export class LoginThrottle {
@@ -20,25 +22,30 @@ export class LoginThrottle {
     this.windowMs = config.login.failureWindow * 1000;
   }
 
-  /** Seconds to wait before `email` may be tried again from `ip`; 0 when allowed now. */
-  async retryAfter(email: string, ip: string | null): Promise<number> {
+  /**
+   * Counts an attempt for `email` from `ip`. Returns the seconds to wait when a limit is exceeded
+   * (the attempt must not go ahead), 0 when it may.
+   */
+  async reserve(email: string, ip: string | null): Promise<number> {
     const now = this.clock.now();
     let wait = 0;
     for (const [key, limit] of this.limits(email, ip)) {
-      const window = await this.store.peek(key, now);
-      if (window && window.count >= limit) wait = Math.max(wait, window.resetAt - now);
+      const window = await this.store.hit(key, now, this.windowMs);
+      if (window.count > limit) wait = Math.max(wait, window.resetAt - now, 1);
     }
     return Math.ceil(wait / 1000);
   }
 
-  async recordFailure(email: string, ip: string | null): Promise<void> {
+  /** The reserved attempt was not a wrong password (success, suspended account, an error). */
+  async release(email: string, ip: string | null): Promise<void> {
     const now = this.clock.now();
-    for (const [key] of this.limits(email, ip)) await this.store.hit(key, now, this.windowMs);
+    for (const [key] of this.limits(email, ip)) await this.store.release(key, now);
   }
 
-  /** A successful login clears the account's failures (not the IP's). */
-  async recordSuccess(email: string): Promise<void> {
+  /** A successful login clears the account's failures and takes back the IP's attempt. */
+  async recordSuccess(email: string, ip: string | null): Promise<void> {
     await this.store.clear(`account:${email}`);
+    if (ip) await this.store.release(`ip:${ip}`, this.clock.now());
   }
 
   private limits(email: string, ip: string | null): [key: string, limit: number][] {

@@ -51,6 +51,7 @@ describe('loadSampleConfig', () => {
       port: 3000,
       httpAdapter: 'fastify',
       trustProxy: false,
+      requestDeadline: 5,
       database: {
         type: 'sqlite',
         path: join(cwd, 'data', 'sample.sqlite'),
@@ -108,6 +109,7 @@ describe('loadSampleConfig', () => {
       REVOCATION_MODE: 'Allowlist',
       MIGRATIONS_RUN: 'false',
       DATABASE_TIMEOUT: '1500ms',
+      REQUEST_DEADLINE: '2s',
       DATABASE_POOL_SIZE: '4',
       DATABASE_SLOW_THRESHOLD: '250ms',
     });
@@ -115,6 +117,7 @@ describe('loadSampleConfig', () => {
       port: 8080,
       httpAdapter: 'express',
       trustProxy: true,
+      requestDeadline: 2,
       database: {
         type: 'postgres',
         url: 'postgres://app:pw@db.internal:5432/sample',
@@ -181,6 +184,7 @@ describe('loadSampleConfig', () => {
     ],
     [{ DATABASE_TIMEOUT: '0' }, /DATABASE_TIMEOUT must be a duration/],
     [{ DATABASE_TIMEOUT: '11m' }, /DATABASE_TIMEOUT must be a duration/],
+    [{ REQUEST_DEADLINE: '0' }, /REQUEST_DEADLINE must be a duration/],
     [{ DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE must be a whole number/],
     [{ DATABASE_SLOW_THRESHOLD: 'slow' }, /DATABASE_SLOW_THRESHOLD must be a duration/],
   ])('refuses %p', (env, message) => {

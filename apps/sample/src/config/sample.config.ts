@@ -35,6 +35,11 @@ export interface SampleConfig {
   trustProxy: boolean;
   /** A client must send its headers within `headers` and its whole request within `request` seconds (else 408). */
   httpTimeouts: { headers: number; request: number };
+  /**
+   * Seconds a request may spend on the database in all, its own queries and the library's store
+   * calls together (`REQUEST_DEADLINE`, default `DATABASE_TIMEOUT`); past it, 503 + `Retry-After`.
+   */
+  requestDeadline: number;
   dataDir: string;
   database: DatabaseConfig;
   /** When set, revocations are announced to other instances through Redis pub/sub at once. */
@@ -121,6 +126,7 @@ export function loadSampleConfig(env: Env = process.env, cwd = process.cwd()): S
       headers: read.duration('HTTP_HEADERS_TIMEOUT', 10, 1, 300),
       request: read.duration('HTTP_REQUEST_TIMEOUT', 30, 1, 3600),
     },
+    requestDeadline: read.duration('REQUEST_DEADLINE', database.timeout, 0.001, 600),
     dataDir,
     database,
     redis: parseRedis(read),

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { SampleConfig } from '../config/sample.config';
 import { dataSourceOptions } from './data-source.options';
 import { boundPoolWaits } from './pool-waits';
+import { boundQueriesByDeadline } from './query-deadline';
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -33,6 +34,7 @@ async function openDataSource(config: SampleConfig): Promise<DataSource> {
       dataSourceOptions(database, config.migrationsRun && !migrateApart),
     ).initialize();
     boundPoolWaits(dataSource, Math.ceil(database.timeout * 1000));
+    boundQueriesByDeadline(dataSource, Math.max(1, Math.ceil(database.timeout)));
     return dataSource;
   } catch (error) {
     const where = database.type === 'sqlite' ? database.path : database.type;

@@ -13,6 +13,7 @@ import {
   TokenRevokedException,
 } from 'nestjs-jwt-revocation';
 import type { AuthorizeOptions } from 'nestjs-jwt-revocation';
+import { RequestDeadline } from '../http/request-deadline';
 import { UsersService } from './users.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,12 +26,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class ActiveAccountGuard implements CanActivate {
-  constructor(@Inject(UsersService) private readonly users: UsersService) {}
+  constructor(
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(RequestDeadline) private readonly deadline: RequestDeadline,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
     const claims = request[CLAIMS_REQUEST_KEY] as AccessTokenClaims | undefined;
-    const user = claims && UUID.test(claims.sub) ? await this.users.findById(claims.sub) : null;
+    const user =
+      claims && UUID.test(claims.sub)
+        ? await this.deadline.run(request, () => this.users.findById(claims.sub))
+        : null;
     if (user?.status !== 'active') throw new TokenRevokedException('user');
     return true;
   }
