@@ -1,5 +1,6 @@
 import { KeyRing } from './tokens/key-ring';
 import type {
+  ClaimsLoader,
   ErrorDetail,
   FailureMode,
   JwtRevocationModuleOptions,
@@ -26,6 +27,7 @@ export class JwtRevocationConfig {
   readonly purgeIntervalMs: number;
   readonly storeTimeoutMs: number;
   readonly slowStoreThresholdMs: number;
+  readonly claimsLoader?: ClaimsLoader;
 
   constructor(options: JwtRevocationModuleOptions) {
     if (options.secret !== undefined && options.keys !== undefined) {
@@ -67,6 +69,10 @@ export class JwtRevocationConfig {
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
     this.storeTimeoutMs = seconds('storeTimeout', options.storeTimeout, 5, 0.001);
     this.slowStoreThresholdMs = seconds('slowStoreThreshold', options.slowStoreThreshold, 1, 0.001);
+    if (options.claimsLoader !== undefined && typeof options.claimsLoader !== 'function') {
+      throw new Error('jwt-revocation: claimsLoader must be a function.');
+    }
+    this.claimsLoader = options.claimsLoader;
     if (
       this.pollIntervalMs > 0 &&
       this.maxStalenessMs > 0 &&

@@ -66,8 +66,21 @@ export class InvalidTokenException extends UnauthorizedException {
 
 /** The token is well formed and signed, but was revoked: 401 `invalid_token`. */
 export class TokenRevokedException extends InvalidTokenException {
-  constructor(readonly revokedBy: string) {
-    super('revoked', 'The access token has been revoked');
+  constructor(
+    readonly revokedBy: string,
+    description = 'The access token has been revoked',
+  ) {
+    super('revoked', description);
+  }
+}
+
+/**
+ * The user's claims (roles) changed after the access token was minted: 401 `invalid_token`, and
+ * the session lives on: refresh to get a token with the current claims, no new login needed.
+ */
+export class ClaimsChangedException extends TokenRevokedException {
+  constructor() {
+    super('claims', 'The access token carries outdated claims; refresh it to get the current ones');
   }
 }
 
@@ -147,6 +160,7 @@ export function retryAfter(exception: unknown): string | undefined {
 
 /** A short label of why a request was refused, for metrics and logs. */
 export function rejectionReason(error: unknown): string {
+  if (error instanceof ClaimsChangedException) return 'claims_changed';
   if (error instanceof TokenRevokedException)
     return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
   if (error instanceof InvalidTokenException) return error.reason;

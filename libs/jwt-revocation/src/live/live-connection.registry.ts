@@ -113,6 +113,7 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
       case 'session':
         return this.sweep(this.bySession.get(change.target));
       case 'user':
+      case 'claims':
         return this.sweep(this.bySubject.get(change.target));
       case 'global':
         return this.sweep(this.all);

@@ -35,6 +35,7 @@ export class TokenIssuer {
       roles: session.roles,
       uv: session.userVersion,
       gv: session.globalVersion,
+      cv: session.claimsVersion,
       iat,
       exp,
     };

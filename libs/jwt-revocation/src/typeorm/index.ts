@@ -10,5 +10,6 @@ export {
   CreateJwtRevocation1764300000000,
   IndexLiveSessionsBySubject1764600000000,
   JWT_REVOCATION_MIGRATIONS,
+  RecordClaimsVersions1765000000000,
   RecordWholesaleRevocationTime1764900000000,
 } from './migrations';

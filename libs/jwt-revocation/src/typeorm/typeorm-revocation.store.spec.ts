@@ -17,17 +17,21 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   const postgresOnly = kind === 'postgres' ? it : it.skip;
 
   describe('contract', () => {
-    revocationStoreContract(async () => {
-      const db = await createTestDatabase(kind);
-      const ds = await openRevocationDataSource(db);
-      return {
-        store: new TypeOrmRevocationStore(ds),
-        teardown: async () => {
-          await ds.destroy();
-          await db.drop();
-        },
-      };
-    });
+    revocationStoreContract(
+      async () => {
+        const db = await createTestDatabase(kind);
+        const ds = await openRevocationDataSource(db);
+        return {
+          store: new TypeOrmRevocationStore(ds),
+          transaction: (work) => ds.transaction((em) => work(em)),
+          teardown: async () => {
+            await ds.destroy();
+            await db.drop();
+          },
+        };
+      },
+      { transactions: true },
+    );
   });
 
   it('keeps revocations across a restart (a new connection sees them)', async () => {
@@ -240,14 +244,16 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       expect(await ds.runMigrations()).toEqual([]);
       await ds.undoLastMigration();
       await ds.undoLastMigration();
+      await ds.undoLastMigration();
       expect(await ds.showMigrations()).toBe(true);
       await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
       expect((await ds.runMigrations()).map((m) => m.name)).toEqual([
         'IndexLiveSessionsBySubject1764600000000',
         'RecordWholesaleRevocationTime1764900000000',
+        'RecordClaimsVersions1765000000000',
       ]);
       const store = new TypeOrmRevocationStore(ds);
-      expect(await store.versions('kept')).toEqual({ user: 1, global: 0 });
+      expect(await store.versions('kept')).toEqual({ user: 1, global: 0, claims: 0 });
       // The time of the revocation, read back from the change log by the migration.
       expect((await store.loadSnapshot(at)).userVersions).toEqual([['kept', 1, at]]);
       await ds.destroy();
