@@ -228,6 +228,44 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     },
   );
 
+  it('drops what a rolled-back savepoint revoked, and announces the rest after the outer commit', async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const ds = await openRevocationDataSource(db);
+      const store = new TypeOrmRevocationStore(ds);
+      const command = (subject: string) => ({
+        target: { kind: 'user' as const, subject },
+        reason: 'admin',
+        at: Date.now(),
+        tokenLifetimeMs: 1000,
+        sessionLifetimeMs: 1000,
+      });
+      const ran: string[] = [];
+      await ds.transaction(async (outer) => {
+        await store.revoke(command('kept'), outer);
+        store.afterCommit(outer, async () => void ran.push('kept'));
+        await outer
+          .transaction(async (inner) => {
+            await store.revoke(command('dropped'), inner);
+            store.afterCommit(inner, async () => void ran.push('dropped'));
+            throw new Error('inner step failed');
+          })
+          .catch(() => undefined);
+        expect(ran).toEqual([]);
+      });
+      expect(ran).toEqual(['kept']);
+      expect((await store.changesSince(0, 10)).map((c) => c.target)).toEqual(['kept']);
+      await ds.destroy();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('refuses a DataSource it was not written for', () => {
+    const ds = { options: { type: 'mssql' } } as unknown as DataSource;
+    expect(() => new TypeOrmRevocationStore(ds)).toThrow(/SQLite, Postgres and MySQL\/MariaDB/);
+  });
+
   it('runs its migrations once, and refuses to revert the one that would drop revocations', async () => {
     const db = await createTestDatabase(kind);
     try {
