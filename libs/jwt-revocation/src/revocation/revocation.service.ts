@@ -46,9 +46,10 @@ export interface RevocationResult {
 }
 
 /**
- * Revokes tokens by `jti`, session, user, IP or globally. Each call returns only once the
- * revocation is durable in the store and enforced by this instance; other instances follow
- * through the store's change log.
+ * Revokes tokens by `jti`, session, user, IP or globally, and refreshes a user's claims. Each call
+ * returns only once the revocation is durable in the store and enforced by this instance; in a
+ * caller's transaction, both follow its commit. Other instances follow through the transport and
+ * the store's change log.
  */
 @Injectable()
 export class RevocationService {
