@@ -121,11 +121,11 @@ describe('claims changes (role change without logout)', () => {
     const closed: string[] = [];
     registry.register(pair.claims, (reason) => closed.push(`old:${reason}`));
     await ctx.revocations.changeClaims('u1');
-    expect(closed).toEqual(['old:token_revoked']);
+    expect(closed).toEqual(['old:claims_changed']);
     const renewed = await ctx.sessions.refresh(pair.refreshToken);
     registry.register(renewed.claims, (reason) => closed.push(`new:${reason}`));
     await ctx.revocations.revokeToken('unrelated', { reason: 'admin' });
-    expect(closed).toEqual(['old:token_revoked']);
+    expect(closed).toEqual(['old:claims_changed']);
   });
 
   it('rebuilds claims versions from a snapshot after a restart', async () => {
