@@ -17,12 +17,28 @@ import { until } from './support/until';
 const SECRET = 'websockets-e2e-secret-that-is-at-least-32-bytes';
 
 /** The library's revocation triggers, emitted as an app emits them. */
-const triggers: [string, string, (userId: string, sessionId: string) => object][] = [
-  ['logout', JwtRevocationEvents.LoggedOut, (userId, sessionId) => ({ userId, sessionId })],
-  ['password change', JwtRevocationEvents.PasswordChanged, (userId) => ({ userId })],
-  ['role change', JwtRevocationEvents.RolesChanged, (userId) => ({ userId, roles: ['user'] })],
-  ['suspension', JwtRevocationEvents.AccountSuspended, (userId) => ({ userId })],
-  ['deletion', JwtRevocationEvents.AccountDeleted, (userId) => ({ userId })],
+const triggers: [string, string, (userId: string, sessionId: string) => object, string][] = [
+  [
+    'logout',
+    JwtRevocationEvents.LoggedOut,
+    (userId, sessionId) => ({ userId, sessionId }),
+    'token_revoked',
+  ],
+  [
+    'password change',
+    JwtRevocationEvents.PasswordChanged,
+    (userId) => ({ userId }),
+    'token_revoked',
+  ],
+  // A role change keeps the session: the client refreshes its token and reconnects.
+  [
+    'role change',
+    JwtRevocationEvents.RolesChanged,
+    (userId) => ({ userId, roles: ['user'] }),
+    'claims_changed',
+  ],
+  ['suspension', JwtRevocationEvents.AccountSuspended, (userId) => ({ userId }), 'token_revoked'],
+  ['deletion', JwtRevocationEvents.AccountDeleted, (userId) => ({ userId }), 'token_revoked'],
 ];
 
 const adapters: SocketAdapterKind[] = ['ws', 'socket.io'];
@@ -150,17 +166,14 @@ describe.each(adapters)('%s gateways with LiveSocketAuthenticator', (kind) => {
   });
 
   describe('after the connection', () => {
-    it.each(triggers)(
-      'is closed with 4401 token_revoked after %s',
-      async (_name, event, payload) => {
-        const subject = newUser();
-        const pair = await sessions.issue(subject);
-        const client = t.connect('feed', pair.accessToken);
-        await client.next('ready');
-        await t.app.get(EventEmitter2).emitAsync(event, payload(subject, pair.sessionId));
-        expect(await client.closed()).toEqual(t.ended(4401, 'token_revoked'));
-      },
-    );
+    it.each(triggers)('is closed with 4401 after %s', async (_name, event, payload, reason) => {
+      const subject = newUser();
+      const pair = await sessions.issue(subject);
+      const client = t.connect('feed', pair.accessToken);
+      await client.next('ready');
+      await t.app.get(EventEmitter2).emitAsync(event, payload(subject, pair.sessionId));
+      expect(await client.closed()).toEqual(t.ended(4401, reason));
+    });
 
     it('keeps the sockets of the user’s other sessions open after a logout', async () => {
       const subject = newUser();

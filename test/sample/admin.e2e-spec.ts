@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Test } from 'supertest';
+import { RevocationStore, RevocationSync, StoreUnavailableException } from 'nestjs-jwt-revocation';
 import {
   ADMIN,
   auditOf,
@@ -86,21 +87,71 @@ describe.each(sampleMatrix())('sample admin on %s with %s', (kind, adapter) => {
   });
 
   describe('PUT /admin/users/:id/roles', () => {
-    it('revokes earlier tokens; a new login carries the new roles', async () => {
+    it('refuses earlier access tokens as outdated claims; a refresh carries the new roles, no new login', async () => {
       const { user, tokens } = await t.signUp();
+      const other = await t.login(user.email, user.password);
       const res = await t.http
         .put(`/admin/users/${user.id}/roles`)
         .set(asAdmin())
         .send({ roles: ['user', 'auditor'] })
         .expect(200);
       expect(res.body).toMatchObject({ id: user.id, roles: ['user', 'auditor'] });
-      expect(await t.meStatus(tokens.access_token)).toBe(401);
-      expect(await t.refreshStatus(tokens.refresh_token)).toBe(400);
-      const fresh = await t.login(user.email, user.password);
-      expect(claimsOf(fresh.access_token).roles).toEqual(['user', 'auditor']);
-      expect(await auditOf(t, user.id)).toContainEqual(
-        expect.objectContaining({ kind: 'user', reason: 'role_change', actor: adminId }),
-      );
+      for (const old of [tokens, other]) {
+        const refused = await t.http.get('/me').set(bearer(old.access_token)).expect(401);
+        expect(refused.headers['www-authenticate']).toContain('outdated claims; refresh it');
+      }
+      const refreshed = await t.http
+        .post('/auth/refresh')
+        .send({ refresh_token: tokens.refresh_token })
+        .expect(200);
+      expect(claimsOf(refreshed.body.access_token).roles).toEqual(['user', 'auditor']);
+      expect(claimsOf(refreshed.body.access_token).sid).toBe(claimsOf(tokens.access_token).sid);
+      expect(await t.meStatus(refreshed.body.access_token)).toBe(200);
+      const sessions = await t.http
+        .get('/me/sessions')
+        .set(bearer(refreshed.body.access_token))
+        .expect(200);
+      expect(sessions.body).toHaveLength(2);
+      const entries = (await auditOf(t, user.id)).filter((e) => e.reason === 'role_change');
+      expect(entries).toEqual([
+        expect.objectContaining({
+          kind: 'claims',
+          reason: 'role_change',
+          actor: adminId,
+          count: 2,
+        }),
+      ]);
+    });
+
+    it('changes nothing when the revocation fails inside the transaction: 503, old roles, tokens valid', async () => {
+      const { user, tokens } = await t.signUp();
+      const store = t.app.get<RevocationStore>(RevocationStore);
+      const revoke = store.revoke;
+      // The revocation is written in the transaction, then the call times out: all of it rolls back.
+      store.revoke = async (command, transaction) => {
+        await revoke.call(store, command, transaction);
+        throw new StoreUnavailableException('timeout', 1);
+      };
+      try {
+        await t.http
+          .put(`/admin/users/${user.id}/roles`)
+          .set(asAdmin())
+          .send({ roles: ['admin'] })
+          .expect(503);
+      } finally {
+        store.revoke = revoke;
+      }
+      expect(await t.meStatus(tokens.access_token)).toBe(200);
+      await t.http.get('/admin/users').set(bearer(tokens.access_token)).expect(403);
+      const users = await t.http
+        .get('/admin/users')
+        .query({ limit: 200 })
+        .set(asAdmin())
+        .expect(200);
+      expect(users.body).toContainEqual(expect.objectContaining({ id: user.id, roles: ['user'] }));
+      expect(await auditOf(t, user.id)).toEqual([]);
+      await t.app.get(RevocationSync).refresh();
+      expect(await t.meStatus(tokens.access_token)).toBe(200);
     });
 
     it('can make an admin', async () => {
@@ -163,6 +214,27 @@ describe.each(sampleMatrix())('sample admin on %s with %s', (kind, adapter) => {
       await t.http.post(`/admin/users/${randomUUID()}/reinstate`).set(asAdmin()).expect(404);
       await t.http.post('/admin/users/not-a-uuid/suspend').set(asAdmin()).expect(400);
     });
+  });
+
+  it('records each account change once in the audit trail (the write and the revocation in one transaction)', async () => {
+    const suspended = await t.signUp();
+    await t.http.post(`/admin/users/${suspended.user.id}/suspend`).set(asAdmin()).expect(204);
+    const deleted = await t.signUp();
+    await t.http.delete(`/admin/users/${deleted.user.id}`).set(asAdmin()).expect(204);
+    const changed = await t.signUp();
+    await t.http
+      .post('/me/password')
+      .set(bearer(changed.tokens.access_token))
+      .send({ current_password: changed.user.password, new_password: 'another-password-456' })
+      .expect(200);
+    for (const [id, reason] of [
+      [suspended.user.id, 'account_suspended'],
+      [deleted.user.id, 'account_deleted'],
+      [changed.user.id, 'password_change'],
+    ]) {
+      const entries = (await auditOf(t, id)).filter((e) => e.kind === 'user');
+      expect(entries).toEqual([expect.objectContaining({ reason, count: 1 })]);
+    }
   });
 
   describe('DELETE /admin/users/:id', () => {

@@ -8,6 +8,9 @@ import { bearer, claimsOf, SampleTestApp, sampleMatrix, Tokens } from './support
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 const REVOKED = { code: 4401, reason: 'token_revoked' };
+/** A role change refreshes claims: the session lives on, and the reason tells the client to refresh. */
+const closedBy = (trigger: string) =>
+  trigger === 'role change' ? { code: 4401, reason: 'claims_changed' } : REVOKED;
 
 /** The ways the sample revokes a signed-in user's tokens, each driven through its HTTP API. */
 const triggers: [string, (t: SampleTestApp, id: string, tokens: Tokens) => Promise<unknown>][] = [
@@ -98,12 +101,12 @@ describe.each(sampleMatrix())(
         expect(await client.closed).toEqual(REVOKED);
       });
 
-      it.each(triggers)('is closed with 4401 token_revoked after %s', async (_name, revoke) => {
+      it.each(triggers)('is closed with 4401 after %s', async (name, revoke) => {
         const { user, tokens } = await t.signUp();
         const client = LiveSocketClient.open(port, tokens.access_token);
         await client.ready;
         await revoke(t, user.id, tokens);
-        expect(await within(client.closed, 2000, 'socket closed')).toEqual(REVOKED);
+        expect(await within(client.closed, 2000, 'socket closed')).toEqual(closedBy(name));
       });
 
       it('keeps the sockets of other sessions open when one session logs out', async () => {
@@ -162,7 +165,7 @@ describe.each(sampleMatrix())(
         }
       });
 
-      it.each(triggers)('ends with event: revoked after %s', async (_name, revoke) => {
+      it.each(triggers)('ends with event: revoked after %s', async (name, revoke) => {
         const { user, tokens } = await t.signUp();
         const stream = new SseClient(port, tokens.access_token);
         await until(() => stream.events.includes('ready'), 2000, 'ready event');
@@ -170,7 +173,7 @@ describe.each(sampleMatrix())(
         await revoke(t, user.id, tokens);
         await within(stream.ended, 2000, 'stream ended');
         expect(stream.events).toEqual(['ready', 'revoked']);
-        expect(stream.body).toContain('data: {"reason":"token_revoked"}');
+        expect(stream.body).toContain(`data: {"reason":"${closedBy(name).reason}"}`);
       });
     });
   },

@@ -6,6 +6,8 @@ export type { JwtRevocationModuleExtras } from './jwt-revocation.module-definiti
 /** What `JwtRevocationModule.forRootAsync()` accepts: `useFactory`/`useClass`/`useExisting`, `inject`, `imports` and the extras. */
 export type JwtRevocationModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
 export type {
+  ClaimsLoader,
+  LoadedClaims,
   ErrorDetail,
   FailureMode,
   JwtAlgorithm,
@@ -79,6 +81,8 @@ export type {
   RevocationReason,
   RevocationSnapshot,
   RevocationTarget,
+  RevocationTransaction,
+  RevocationVersions,
   SessionRecord,
   SnapshotOptions,
 } from './storage/revocation-store.interface';

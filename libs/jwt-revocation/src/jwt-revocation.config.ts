@@ -1,6 +1,7 @@
 import { ClientRegistry } from './clients/client.registry';
 import { KeyRing } from './tokens/key-ring';
 import type {
+  ClaimsLoader,
   ErrorDetail,
   FailureMode,
   JwtRevocationModuleOptions,
@@ -28,6 +29,7 @@ export class JwtRevocationConfig {
   readonly purgeIntervalMs: number;
   readonly storeTimeoutMs: number;
   readonly slowStoreThresholdMs: number;
+  readonly claimsLoader?: ClaimsLoader;
 
   constructor(options: JwtRevocationModuleOptions) {
     if (options.secret !== undefined && options.keys !== undefined) {
@@ -73,6 +75,10 @@ export class JwtRevocationConfig {
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);
     this.storeTimeoutMs = seconds('storeTimeout', options.storeTimeout, 5, 0.001);
     this.slowStoreThresholdMs = seconds('slowStoreThreshold', options.slowStoreThreshold, 1, 0.001);
+    if (options.claimsLoader !== undefined && typeof options.claimsLoader !== 'function') {
+      throw new Error('jwt-revocation: claimsLoader must be a function.');
+    }
+    this.claimsLoader = options.claimsLoader;
     if (
       this.pollIntervalMs > 0 &&
       this.maxStalenessMs > 0 &&

@@ -317,6 +317,7 @@ export function concealRefusal(error: unknown): unknown {
 
 /** A short label of why a request was refused, for metrics and logs. */
 export function rejectionReason(error: unknown): string {
+  if (error instanceof ClaimsChangedException) return 'claims_changed';
   if (error instanceof TokenRevokedException)
     return `revoked_${error.revokedBy.replace(/-/g, '_')}`;
   if (error instanceof InvalidTokenException) return error.reason;

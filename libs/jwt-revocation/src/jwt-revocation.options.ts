@@ -33,6 +33,17 @@ export type ErrorDetail = 'generic' | 'actionable' | 'verbose';
 /** What protected routes do when the revocation cache cannot be trusted (not loaded, or stale). */
 export type FailureMode = 'closed' | 'open';
 
+/** A user's current claims, as `claimsLoader` returns them: what new access tokens carry. */
+export interface LoadedClaims {
+  roles: string[];
+}
+
+/**
+ * Reads a user's current claims (e.g. roles from your users table) for the first refresh after
+ * `RevocationService.changeClaims()`. `null` refuses the refresh (the user is gone: log in again).
+ */
+export type ClaimsLoader = (subject: string) => Promise<LoadedClaims | null> | LoadedClaims | null;
+
 /**
  * Options of `JwtRevocationModule.forRoot()` / `forRootAsync()`.
  * Durations are in seconds.
@@ -122,4 +133,10 @@ export interface JwtRevocationModuleOptions {
   storeTimeout?: number;
   /** Health reports the store `degraded` while its calls take longer than this. Default 1. */
   slowStoreThreshold?: number;
+  /**
+   * Reads a user's current claims when a session refreshes after `changeClaims()` (a role change
+   * without logout): the new access token carries them. Without it, such a refresh is refused
+   * (`invalid_grant`: log in again). Default none.
+   */
+  claimsLoader?: ClaimsLoader;
 }

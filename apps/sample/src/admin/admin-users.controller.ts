@@ -66,7 +66,11 @@ export class AdminUsersController {
   }
 
   @Put(':id/roles')
-  @ApiOkResponse({ type: UserView, description: 'Earlier tokens of the user stop working' })
+  @ApiOkResponse({
+    type: UserView,
+    description:
+      'Earlier access tokens of the user are refused (claims changed); their sessions stay, and a refresh carries the new roles',
+  })
   @ApiNotFoundResponse()
   async setRoles(
     @UserId() id: string,

@@ -144,10 +144,10 @@ export class ListRevocationsQuery {
   @Min(1)
   before?: number;
 
-  @ApiPropertyOptional({ enum: ['jti', 'session', 'user', 'global', 'ip'] })
+  @ApiPropertyOptional({ enum: ['jti', 'session', 'user', 'global', 'ip', 'claims'] })
   @IsOptional()
-  @IsIn(['jti', 'session', 'user', 'global', 'ip'])
-  kind?: 'jti' | 'session' | 'user' | 'global' | 'ip';
+  @IsIn(['jti', 'session', 'user', 'global', 'ip', 'claims'])
+  kind?: 'jti' | 'session' | 'user' | 'global' | 'ip' | 'claims';
 
   @ApiPropertyOptional({ description: 'Only entries about this jti, session id, user id or IP' })
   @IsOptional()

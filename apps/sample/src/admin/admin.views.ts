@@ -10,7 +10,7 @@ export class AuditEntryView {
   @ApiProperty()
   id: number;
 
-  @ApiProperty({ enum: ['jti', 'session', 'user', 'global', 'ip'] })
+  @ApiProperty({ enum: ['jti', 'session', 'user', 'global', 'ip', 'claims'] })
   kind: string;
 
   @ApiProperty({ description: 'The jti, session id, user id or IP' })

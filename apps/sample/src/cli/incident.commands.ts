@@ -197,7 +197,7 @@ export class ListSessionsCommand extends IncidentCommand {
   }
 }
 
-const AUDIT_KINDS = ['jti', 'session', 'user', 'global', 'ip'] as const;
+const AUDIT_KINDS = ['jti', 'session', 'user', 'global', 'ip', 'claims'] as const;
 
 @Command({ name: 'audit', description: 'show the audit trail, newest first' })
 export class AuditCommand extends IncidentCommand {

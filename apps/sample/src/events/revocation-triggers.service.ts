@@ -12,8 +12,9 @@ import {
 
 /**
  * Emits the library's revocation events. Each call resolves once the listener has made the
- * revocation durable, and fails when it failed or nothing listened, so no response claims a
- * revocation that did not happen.
+ * revocation durable (or, given the caller's `transaction`, written it there: it is durable and
+ * enforced once that commits), and fails when it failed or nothing listened, so no response claims
+ * a revocation that did not happen.
  */
 @Injectable()
 export class RevocationTriggers {

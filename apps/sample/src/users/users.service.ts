@@ -1,7 +1,14 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from 'nestjs-jwt-revocation';
-import { DataSource, FindOptionsWhere, QueryFailedError, Raw, Repository } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  FindOptionsWhere,
+  QueryFailedError,
+  Raw,
+  Repository,
+} from 'typeorm';
 import { RevocationTriggers } from '../events/revocation-triggers.service';
 import { PasswordHasher } from './password.hasher';
 import { UserEntity, UserStatus } from './user.entity';
@@ -16,15 +23,16 @@ const EMAIL_TAKEN = {
 };
 
 /**
- * Accounts. Every change that must end the user's tokens (password, roles, suspension, deletion)
- * first updates the row, so no new login can use the old state, then emits the library's event.
+ * Accounts. Every change that concerns the user's tokens updates the row and emits the library's
+ * event in one transaction: a role change refreshes the claims of the user's tokens (sessions
+ * survive), a password change, suspension or deletion ends them.
  */
 @Injectable()
 export class UsersService {
   private readonly users: Repository<UserEntity>;
 
   constructor(
-    @Inject(DataSource) dataSource: DataSource,
+    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @Inject(RevocationTriggers) private readonly triggers: RevocationTriggers,
     @Inject(Clock) private readonly clock: Clock,
@@ -88,24 +96,24 @@ export class UsersService {
 
   async changePassword(user: UserEntity, password: string): Promise<UserEntity> {
     const passwordHash = await this.hasher.hash(password);
-    await this.updateAndRevoke(user.id, { passwordHash }, () =>
-      this.triggers.passwordChanged({ userId: user.id, actor: user.id }),
+    await this.updateAndRevoke(user.id, { passwordHash }, (transaction) =>
+      this.triggers.passwordChanged({ userId: user.id, actor: user.id, transaction }),
     );
     return this.findOrFail(user.id);
   }
 
   async setRoles(id: string, roles: string[], actor: string): Promise<UserEntity> {
     await this.requireLiving(id);
-    await this.updateAndRevoke(id, { roles }, () =>
-      this.triggers.rolesChanged({ userId: id, roles, actor }),
+    await this.updateAndRevoke(id, { roles }, (transaction) =>
+      this.triggers.rolesChanged({ userId: id, roles, actor, transaction }),
     );
     return this.findOrFail(id);
   }
 
   async suspend(id: string, actor: string): Promise<void> {
     await this.requireLiving(id);
-    await this.updateAndRevoke(id, { status: 'suspended' }, () =>
-      this.triggers.accountSuspended({ userId: id, actor }),
+    await this.updateAndRevoke(id, { status: 'suspended' }, (transaction) =>
+      this.triggers.accountSuspended({ userId: id, actor, transaction }),
     );
   }
 
@@ -121,37 +129,29 @@ export class UsersService {
     await this.updateAndRevoke(
       id,
       { status: 'deleted', email: null, passwordHash: null, roles: [] },
-      () => this.triggers.accountDeleted({ userId: id, actor }),
+      (transaction) => this.triggers.accountDeleted({ userId: id, actor, transaction }),
     );
   }
 
   /**
-   * Writes a change that must end the user's tokens, with the revocation on both sides of it, so a
-   * slow or failing database never leaves the change applied and the old sessions alive:
-   * - before: if the write or the second revocation then fails or times out (503, outcome unknown),
-   *   the sessions that existed are already ended even if the write lands late; if this first
-   *   revocation fails, nothing has changed;
-   * - after: ends a sign-in that read the old state while the write was in flight (the sign-in's
-   *   own check in `AuthService` catches the ones that finish later).
-   * Each revocation raises the user's version; doing it twice is harmless (it only ends tokens
-   * issued before it) and is what a client's retry after a 503 does anyway.
+   * Writes the change (raising `securityVersion`, which a sign-in in flight checks in `AuthService`)
+   * and the revocation in one transaction: both commit, or neither does (a failure or timeout is a
+   * 503 with nothing half-done, one audit entry when it succeeds). The library enforces and
+   * announces the revocation once the transaction has committed.
    */
   private async updateAndRevoke(
     id: string,
     changes: Partial<UserEntity>,
-    revoke: () => Promise<void>,
+    revoke: (transaction: EntityManager) => Promise<void>,
   ): Promise<void> {
-    await revoke();
-    await this.update(id, changes);
-    await revoke();
-  }
-
-  /** Writes a change that revokes the user's tokens, raising `securityVersion`. */
-  private async update(id: string, changes: Partial<UserEntity>): Promise<void> {
-    await this.users.update(
-      { id },
-      { ...changes, securityVersion: () => 'security_version + 1', updatedAt: this.clock.now() },
-    );
+    await this.dataSource.transaction(async (em) => {
+      await em.update(
+        UserEntity,
+        { id },
+        { ...changes, securityVersion: () => 'security_version + 1', updatedAt: this.clock.now() },
+      );
+      await revoke(em);
+    });
   }
 
   private async findOrFail(id: string): Promise<UserEntity> {

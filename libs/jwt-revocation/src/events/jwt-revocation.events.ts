@@ -1,4 +1,8 @@
-import type { RevocationReason, RevocationTarget } from '../storage/revocation-store.interface';
+import type {
+  RevocationReason,
+  RevocationTarget,
+  RevocationTransaction,
+} from '../storage/revocation-store.interface';
 
 /**
  * Event names. Emit the trigger events from your own services (prefer `await emitter.emitAsync(...)`,
@@ -7,7 +11,11 @@ import type { RevocationReason, RevocationTarget } from '../storage/revocation-s
 export const JwtRevocationEvents = {
   /** Payload `PasswordChangedEvent`: every token of the user issued before now stops working. */
   PasswordChanged: 'jwt-revocation.password-changed',
-  /** Payload `RolesChangedEvent`: every token of the user stops working (they carry the old roles). */
+  /**
+   * Payload `RolesChangedEvent`: the user's access tokens (they carry the old roles) are refused
+   * with `ClaimsChangedException`; sessions survive, and their next refresh carries the new roles
+   * (see `claimsLoader`). Use `AccountSuspended` or `LoggedOutEverywhere` to end the sessions too.
+   */
   RolesChanged: 'jwt-revocation.roles-changed',
   /** Payload `AccountEvent`: every token of the user stops working. */
   AccountSuspended: 'jwt-revocation.account-suspended',
@@ -29,6 +37,11 @@ export interface AccountEvent {
   userId: string;
   /** Who did it (an admin's id, `system`, ...). Recorded in the audit trail. */
   actor?: string;
+  /**
+   * Your running transaction (see `RevocationContext.transaction`): the revocation commits with
+   * it, and takes effect only once it has.
+   */
+  transaction?: RevocationTransaction;
 }
 
 export type PasswordChangedEvent = AccountEvent;

@@ -18,7 +18,6 @@ describe('RevocationEventsListener', () => {
 
   it.each([
     [JwtRevocationEvents.PasswordChanged, 'password_change'],
-    [JwtRevocationEvents.RolesChanged, 'role_change'],
     [JwtRevocationEvents.AccountSuspended, 'account_suspended'],
     [JwtRevocationEvents.AccountDeleted, 'account_deleted'],
     [JwtRevocationEvents.LoggedOutEverywhere, 'logout_all'],
@@ -32,6 +31,20 @@ describe('RevocationEventsListener', () => {
     );
     expect(revoked).toEqual([
       expect.objectContaining({ target: { kind: 'user', subject: 'u1' }, reason, count: 1 }),
+    ]);
+  });
+
+  it('roles-changed refuses earlier access tokens as outdated claims, keeping the sessions', async () => {
+    const pair = await ctx.sessions.issue('u1');
+    await events.emitAsync(JwtRevocationEvents.RolesChanged, { userId: 'u1', actor: 'admin-7' });
+    expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(pair.accessToken))).toBe('claims');
+    expect((await ctx.sessions.list('u1')).map((s) => s.id)).toEqual([pair.sessionId]);
+    const [audit] = await ctx.revocations.audit();
+    expect(audit).toEqual(
+      expect.objectContaining({ kind: 'claims', target: 'u1', reason: 'role_change', count: 1 }),
+    );
+    expect(revoked).toEqual([
+      expect.objectContaining({ target: { kind: 'claims', subject: 'u1' }, reason: 'role_change' }),
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RevocationService } from '../revocation/revocation.service';
+import { RevocationContext, RevocationService } from '../revocation/revocation.service';
+import type { RevocationReason } from '../storage/revocation-store.interface';
 import {
   AccountEvent,
   JwtRevocationEvents,
@@ -14,6 +15,10 @@ import { OnEvent } from './optional-event-emitter';
 /** Errors reach `emitAsync` callers, so a failed revocation is never mistaken for a done one. */
 const LISTEN = { suppressErrors: false };
 
+function context(reason: RevocationReason, e: AccountEvent): RevocationContext {
+  return { reason, actor: e.actor, transaction: e.transaction };
+}
+
 /** Maps the trigger events to revocations. Active when the app imports `EventEmitterModule.forRoot()`. */
 @Injectable()
 export class RevocationEventsListener {
@@ -21,22 +26,22 @@ export class RevocationEventsListener {
 
   @OnEvent(JwtRevocationEvents.PasswordChanged, LISTEN)
   onPasswordChanged(e: PasswordChangedEvent) {
-    return this.revocations.revokeUser(e.userId, { reason: 'password_change', actor: e.actor });
+    return this.revocations.revokeUser(e.userId, context('password_change', e));
   }
 
   @OnEvent(JwtRevocationEvents.RolesChanged, LISTEN)
   onRolesChanged(e: RolesChangedEvent) {
-    return this.revocations.revokeUser(e.userId, { reason: 'role_change', actor: e.actor });
+    return this.revocations.changeClaims(e.userId, context('role_change', e));
   }
 
   @OnEvent(JwtRevocationEvents.AccountSuspended, LISTEN)
   onAccountSuspended(e: AccountEvent) {
-    return this.revocations.revokeUser(e.userId, { reason: 'account_suspended', actor: e.actor });
+    return this.revocations.revokeUser(e.userId, context('account_suspended', e));
   }
 
   @OnEvent(JwtRevocationEvents.AccountDeleted, LISTEN)
   onAccountDeleted(e: AccountEvent) {
-    return this.revocations.revokeUser(e.userId, { reason: 'account_deleted', actor: e.actor });
+    return this.revocations.revokeUser(e.userId, context('account_deleted', e));
   }
 
   @OnEvent(JwtRevocationEvents.LoggedOut, LISTEN)
@@ -49,10 +54,7 @@ export class RevocationEventsListener {
 
   @OnEvent(JwtRevocationEvents.LoggedOutEverywhere, LISTEN)
   onLoggedOutEverywhere(e: AccountEvent) {
-    return this.revocations.revokeUser(e.userId, {
-      reason: 'logout_all',
-      actor: e.actor ?? e.userId,
-    });
+    return this.revocations.revokeUser(e.userId, context('logout_all', { actor: e.userId, ...e }));
   }
 
   @OnEvent(JwtRevocationEvents.TokenRevocationRequested, LISTEN)

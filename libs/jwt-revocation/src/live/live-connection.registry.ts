@@ -4,8 +4,11 @@ import { RevocationCache } from '../revocation/revocation.cache';
 import type { RevocationChange } from '../storage/revocation-store.interface';
 import type { AccessTokenClaims } from '../tokens/token.claims';
 
-/** Why a live connection was ended by the library. */
-export type LiveCloseReason = 'token_revoked' | 'token_expired';
+/**
+ * Why a live connection was ended by the library. `claims_changed`: the user's claims changed
+ * (`changeClaims`); the session lives on, so the client refreshes its token and reconnects.
+ */
+export type LiveCloseReason = 'token_revoked' | 'token_expired' | 'claims_changed';
 
 /** WebSocket close code the library uses when it ends a connection (4000-4999: private use, RFC 6455 §7.4.2). */
 export const LIVE_CLOSE_CODE = 4401;
@@ -113,6 +116,7 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
       case 'session':
         return this.sweep(this.bySession.get(change.target));
       case 'user':
+      case 'claims':
         return this.sweep(this.bySubject.get(change.target));
       case 'global':
         return this.sweep(this.all);
@@ -123,8 +127,12 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
   private sweep(entries: Set<Entry> | undefined): void {
     if (!entries || entries.size === 0) return;
     const now = this.clock.now();
-    const revoked = [...entries].filter((entry) => this.cache.check(entry.claims, now));
-    for (const entry of revoked) this.end(entry, 'token_revoked');
+    const verdicts = [...entries].map(
+      (entry) => [entry, this.cache.check(entry.claims, now)] as const,
+    );
+    for (const [entry, verdict] of verdicts) {
+      if (verdict) this.end(entry, verdict === 'claims' ? 'claims_changed' : 'token_revoked');
+    }
   }
 
   private end(entry: Entry, reason: LiveCloseReason): void {

@@ -18,12 +18,13 @@ import { LiveCloseReason, LiveConnectionRegistry } from './live-connection.regis
 export const LIVE_SSE_FINAL_EVENTS: Record<LiveCloseReason, string> = {
   token_revoked: 'revoked',
   token_expired: 'expired',
+  claims_changed: 'revoked',
 };
 
 /**
  * Registers an `@Sse()` stream of an authenticated request (put it after the guard, e.g. with
  * `@Authorize()`), and ends it when the token is revoked or expires: a last message
- * `event: revoked` (or `event: expired`) with `data: {"reason":"token_revoked"}`, then the response ends.
+ * `event: revoked` (or `event: expired`) with `data: {"reason":"token_revoked"}` (or `claims_changed`: refresh and reconnect), then the response ends.
  */
 @Injectable()
 export class LiveSseInterceptor implements NestInterceptor {

@@ -2,8 +2,9 @@ import type { RevocationChange, RevocationSnapshot } from '../storage/revocation
 import type { RevocableClaims } from '../tokens/token.claims';
 import { FingerprintMap } from './fingerprint.map';
 
-/** Which rule rejected a token. */
-export type RevocationVerdict = 'global' | 'user' | 'session' | 'token' | 'session-unknown';
+/** Which rule rejected a token. `claims`: the user's claims changed since it was minted (refresh it). */
+export type RevocationVerdict =
+  'global' | 'user' | 'session' | 'token' | 'session-unknown' | 'claims';
 
 /** Told of every change applied to the cache, and of every full reload (which may bring many). */
 export interface RevocationCacheListener {
@@ -31,6 +32,10 @@ export class RevocationCache {
   private userVersions = new FingerprintMap();
   /** sub -> time of the latest user-wide revocation (s), for tokens that carry no versions. */
   private userRevokedAt = new FingerprintMap();
+  /** sub -> claims version. */
+  private claimsVersions = new FingerprintMap();
+  /** sub -> time of the latest claims change (s), for tokens that carry no `cv`. */
+  private claimsChangedAt = new FingerprintMap();
   private globalVersion = 0;
   private globalRevokedAt = 0;
   private loaded = false;
@@ -68,6 +73,10 @@ export class RevocationCache {
       if (version > 0) next.userVersions.raise(subject, version);
       if (revokedAt > 0) next.userRevokedAt.raise(subject, toWholeSeconds(revokedAt));
     }
+    for (const [subject, version, changedAt] of snapshot.claimsVersions ?? []) {
+      if (version > 0) next.claimsVersions.raise(subject, version);
+      if (changedAt > 0) next.claimsChangedAt.raise(subject, toWholeSeconds(changedAt));
+    }
     for await (const batch of snapshot.changes) {
       for (const change of batch) next.apply(change);
     }
@@ -76,6 +85,8 @@ export class RevocationCache {
     this.openSessions = next.openSessions;
     this.userVersions = next.userVersions;
     this.userRevokedAt = next.userRevokedAt;
+    this.claimsVersions = next.claimsVersions;
+    this.claimsChangedAt = next.claimsChangedAt;
     this.globalVersion = next.globalVersion;
     this.globalRevokedAt = next.globalRevokedAt;
     this.loaded = true;
@@ -97,6 +108,10 @@ export class RevocationCache {
       case 'user':
         if (change.version > 0) this.userVersions.raise(change.target, change.version);
         if (change.at) this.userRevokedAt.raise(change.target, toWholeSeconds(change.at));
+        break;
+      case 'claims':
+        if (change.version > 0) this.claimsVersions.raise(change.target, change.version);
+        if (change.at) this.claimsChangedAt.raise(change.target, toWholeSeconds(change.at));
         break;
       case 'global':
         if (change.version > this.globalVersion) this.globalVersion = change.version;
@@ -128,7 +143,18 @@ export class RevocationCache {
       const until = typeof claims.sid === 'string' ? this.openSessions.get(claims.sid) : undefined;
       if (until === undefined || until * 1000 <= now) return 'session-unknown';
     }
-    return undefined;
+    return this.claimsOutdated(claims) ? 'claims' : undefined;
+  }
+
+  /** Minted before the user's latest claims change: by `cv` when the token has one, else by time (to the second, conservatively). */
+  private claimsOutdated(claims: RevocableClaims): boolean {
+    if (typeof claims.cv === 'number') {
+      const version = this.claimsVersions.get(claims.sub);
+      return version !== undefined && claims.cv < version;
+    }
+    const changedAt = this.claimsChangedAt.get(claims.sub);
+    const issued = typeof claims.iat === 'number' ? claims.iat : -Infinity;
+    return changedAt !== undefined && issued <= changedAt;
   }
 
   /** The user's current revocation version. */

@@ -5,6 +5,7 @@ import { JwtRevocationEvents, TokenRevokedEvent } from '../events/jwt-revocation
 import { JwtRevocationConfig } from '../jwt-revocation.config';
 import { RevocationMetrics } from '../metrics/revocation.metrics';
 import {
+  ClaimsChangedException,
   InvalidTokenException,
   RevocationUnavailableException,
   StoreUnavailableException,
@@ -15,9 +16,11 @@ import { storeFailureOf } from '../storage/store-errors';
 import {
   AuditEntry,
   AuditQuery,
+  RevocationOutcome,
   RevocationReason,
   RevocationStore,
   RevocationTarget,
+  RevocationTransaction,
 } from '../storage/revocation-store.interface';
 import type { RevocableClaims } from '../tokens/token.claims';
 import { StoreDeadline } from '../storage/store-deadline';
@@ -33,10 +36,19 @@ export interface CacheTrust {
   maxStalenessMs: number;
 }
 
-/** Who revoked and why; recorded in the audit trail. */
+/** Who revoked and why (recorded in the audit trail), and the transaction to join, if any. */
 export interface RevocationContext {
   reason: RevocationReason;
   actor?: string | null;
+  /**
+   * Your transaction (with `TypeOrmRevocationStore`: the `EntityManager` that
+   * `dataSource.transaction(em => ...)` passes). The revocation is written in it, so it commits or
+   * rolls back with your own writes; it is enforced and announced to other instances only after the
+   * commit, and never for a rollback. Until then the call's result is provisional. If the process
+   * dies between the commit and the announcement, every instance still gets it from the change log
+   * by polling.
+   */
+  transaction?: RevocationTransaction;
 }
 
 /** What a revocation ended. */
@@ -46,9 +58,10 @@ export interface RevocationResult {
 }
 
 /**
- * Revokes tokens by `jti`, session, user, IP or globally. Each call returns only once the
- * revocation is durable in the store and enforced by this instance; other instances follow
- * through the store's change log.
+ * Revokes tokens by `jti`, session, user, IP or globally, and refreshes a user's claims. Each call
+ * returns only once the revocation is durable in the store and enforced by this instance; in a
+ * caller's transaction, both follow its commit. Other instances follow through the transport and
+ * the store's change log.
  */
 @Injectable()
 export class RevocationService {
@@ -91,6 +104,19 @@ export class RevocationService {
     return this.revoke({ kind: 'user', subject }, context);
   }
 
+  /**
+   * The user's claims (roles) changed: their access tokens minted before this call are refused at
+   * once with `ClaimsChangedException` (on every instance within the propagation bound), while their
+   * sessions and refresh tokens stay valid; the next refresh of each session mints an access token
+   * with the claims `claimsLoader` returns. Reason default `role_change`.
+   */
+  changeClaims(
+    subject: string,
+    context: Partial<RevocationContext> = {},
+  ): Promise<RevocationResult> {
+    return this.revoke({ kind: 'claims', subject }, { reason: 'role_change', ...context });
+  }
+
   /** Kill switch: every token and session issued before this call, for every user. */
   revokeAll(context: RevocationContext): Promise<RevocationResult> {
     return this.revoke({ kind: 'global' }, context);
@@ -119,8 +145,7 @@ export class RevocationService {
       }
       this.sync.noteFailOpen();
     }
-    const verdict = this.cache.check(claims, this.clock.now());
-    if (verdict !== undefined) throw new TokenRevokedException(verdict);
+    this.refuseRevoked(claims);
   }
 
   /**
@@ -155,7 +180,12 @@ export class RevocationService {
     } finally {
       clearTimeout(timer);
     }
+    this.refuseRevoked(claims);
+  }
+
+  private refuseRevoked(claims: RevocableClaims): void {
     const verdict = this.cache.check(claims, this.clock.now());
+    if (verdict === 'claims') throw new ClaimsChangedException();
     if (verdict !== undefined) throw new TokenRevokedException(verdict);
   }
 
@@ -164,7 +194,8 @@ export class RevocationService {
    * `validate(payload)` with the verified payload. The same in-memory verdict as the guard:
    * throws `TokenRevokedException` (401) when revoked, `RevocationUnavailableException` (503) when
    * revocations cannot be checked and the failure mode is `closed`, and `InvalidTokenException`
-   * (401) when the payload has no usable `sub` or a claim of the wrong type. A payload stamped by
+   * (401) when the payload has no usable `sub` or a claim of the wrong type, and
+   * `ClaimsChangedException` (401) when the user's claims changed after it was signed. A payload stamped by
    * `RevocationClaimsService` is judged by its `sid`, `jti` and versions; one signed without them
    * (before adoption) is revoked by a user-wide or global revocation made at or after its `iat`.
    * `sub` is compared as a string: revoke the user with `revokeUser(String(userId))`.
@@ -182,7 +213,8 @@ export class RevocationService {
    * Reports success only once the store has committed, and only then updates this instance's cache
    * and announces the change: a revocation whose answer is lost (a `StoreUnavailableException` at
    * the deadline) may have committed, so it is reported as a failure and left to polling, and is
-   * safe to retry (revocations are idempotent).
+   * safe to retry (revocations are idempotent). In a caller's transaction, the commit is the
+   * caller's: the announcement waits for it.
    */
   private revoke(target: RevocationTarget, context: RevocationContext): Promise<RevocationResult> {
     return StoreDeadline.run(this.config.storeTimeoutMs, () => this.record(target, context));
@@ -193,29 +225,53 @@ export class RevocationService {
     context: RevocationContext,
   ): Promise<RevocationResult> {
     const at = this.clock.now();
-    const outcome = await this.store.revoke({
+    const command = {
       target,
       reason: context.reason,
       actor: context.actor ?? null,
       at,
       tokenLifetimeMs: this.config.accessTokenTtlMs + this.config.clockToleranceMs,
       sessionLifetimeMs: this.config.sessionAbsoluteTimeoutMs,
-    });
-    await this.sync.publish(outcome.changes);
-    this.metrics.recordRevocation(String(context.reason), outcome.count);
-    const event: TokenRevokedEvent = {
-      target,
-      reason: context.reason,
-      actor: context.actor ?? null,
-      count: outcome.count,
-      at,
     };
+    const transaction = context.transaction;
+    if (transaction === undefined) {
+      const outcome = await this.store.revoke(command);
+      await this.announce(target, context, outcome, at);
+      return { revoked: outcome.count };
+    }
+    const store = this.store;
+    if (!store.afterCommit) {
+      throw new TypeError(
+        'jwt-revocation: the configured store cannot join a transaction (use TypeOrmRevocationStore).',
+      );
+    }
+    const outcome = await store.revoke(command, transaction);
+    store.afterCommit(transaction, () => this.announce(target, context, outcome, at));
+    return { revoked: outcome.count };
+  }
+
+  /** Applies committed changes here, announces them, and tells metrics and listeners. Never throws. */
+  private async announce(
+    target: RevocationTarget,
+    context: RevocationContext,
+    outcome: RevocationOutcome,
+    at: number,
+  ): Promise<void> {
     try {
+      await this.sync.publish(outcome.changes);
+      this.metrics.recordRevocation(String(context.reason), outcome.count);
+      const event: TokenRevokedEvent = {
+        target,
+        reason: context.reason,
+        actor: context.actor ?? null,
+        count: outcome.count,
+        at,
+      };
       this.events?.emit(JwtRevocationEvents.TokenRevoked, event);
     } catch (error) {
-      this.logger.error(`A ${JwtRevocationEvents.TokenRevoked} listener failed: ${String(error)}`);
+      // Committed already: polling applies it everywhere whatever failed here.
+      this.logger.error(`After a revocation was committed: ${String(error)}`);
     }
-    return { revoked: outcome.count };
   }
 }
 
@@ -233,7 +289,8 @@ function revocableClaims(payload: unknown): RevocableClaims {
     !optional(p.jti, 'string') ||
     !optional(p.sid, 'string') ||
     !optional(p.uv, 'number') ||
-    !optional(p.gv, 'number');
+    !optional(p.gv, 'number') ||
+    !optional(p.cv, 'number');
   if (wrong) throw new InvalidTokenException('missing_claim', 'The access token is invalid');
   return {
     sub,
@@ -242,6 +299,7 @@ function revocableClaims(payload: unknown): RevocableClaims {
     sid: p.sid as string | undefined,
     uv: p.uv as number | undefined,
     gv: p.gv as number | undefined,
+    cv: p.cv as number | undefined,
   };
 }
 

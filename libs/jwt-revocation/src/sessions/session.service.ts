@@ -9,7 +9,12 @@ import {
 } from '../jwt-revocation.exceptions';
 import { RevocationContext, RevocationService } from '../revocation/revocation.service';
 import { RevocationSync } from '../revocation/revocation-sync.service';
-import { RevocationStore, SessionRecord } from '../storage/revocation-store.interface';
+import {
+  RefreshRotation,
+  RevocationStore,
+  RevocationVersions,
+  SessionRecord,
+} from '../storage/revocation-store.interface';
 import { isSessionActive } from '../storage/session-state';
 import { StoreDeadline } from '../storage/store-deadline';
 import type { AccessTokenClaims, RefreshTokenClaims } from '../tokens/token.claims';
@@ -123,7 +128,8 @@ export class SessionService {
    * token that was already rotated revokes the whole session, except within `refreshReuseGrace`
    * after the rotation, where the same successor is returned again (never a second one).
    * Every refusal is an `InvalidGrantException` (RFC 6749 §5.2); reuse is its subclass
-   * `RefreshTokenReusedException`.
+   * `RefreshTokenReusedException`. After a claims change (`RevocationService.changeClaims`), the new
+   * access token carries the claims `claimsLoader` returns.
    */
   refresh(
     refreshToken: unknown,
@@ -167,26 +173,30 @@ export class SessionService {
         'The refresh token was issued to a client that may not refresh tokens',
       );
     }
-    let session = await this.liveSession(claims);
+    const live = await this.liveSession(claims);
+    let session = live.session;
     if (claims.jti === session.refreshJti) {
       await options.beforeRotate?.(toView(session), context);
+      const current = await this.currentClaims(session, live.versions);
       const now = this.clock.now();
       const next = {
         nextJti: newTokenId(),
         issuedAt: now,
         expiresAt: Math.min(now + this.config.refreshTokenTtlMs, session.expiresAt),
       };
-      const rotated = await this.store.rotateRefresh({
+      const rotation: RefreshRotation = {
         sessionId: session.id,
         expectedJti: claims.jti,
         ...next,
         at: now,
         ip: clip(context.ip, 64),
-      });
-      if (rotated) {
+        ...(current ? { claims: current } : {}),
+      };
+      if (await this.store.rotateRefresh(rotation)) {
         return this.pair(
           {
             ...session,
+            ...(current ? { roles: current.roles, claimsVersion: current.version } : {}),
             refreshJti: next.nextJti,
             refreshIssuedAt: next.issuedAt,
             refreshExpiresAt: next.expiresAt,
@@ -198,7 +208,7 @@ export class SessionService {
           clientId,
         );
       }
-      session = await this.liveSession(claims);
+      session = (await this.liveSession(claims)).session;
     }
     const now = this.clock.now();
     const withinGrace =
@@ -277,7 +287,25 @@ export class SessionService {
     return true;
   }
 
-  private async liveSession(claims: RefreshTokenClaims): Promise<SessionRecord> {
+  /**
+   * The user's claims when they changed since the session's were loaded, or `undefined`. The
+   * version is read before the claims, so claims changed meanwhile come with a version still too
+   * low: their tokens are refused at once and the next refresh loads again.
+   */
+  private async currentClaims(
+    session: SessionRecord,
+    versions: RevocationVersions,
+  ): Promise<{ roles: string[]; version: number } | undefined> {
+    const version = versions.claims ?? 0;
+    if (version <= (session.claimsVersion ?? 0)) return undefined;
+    const loaded = await this.config.claimsLoader?.(session.subject);
+    if (!loaded || !Array.isArray(loaded.roles)) throw new TokenRevokedException('claims');
+    return { roles: loaded.roles.map(String), version };
+  }
+
+  private async liveSession(
+    claims: RefreshTokenClaims,
+  ): Promise<{ session: SessionRecord; versions: RevocationVersions }> {
     const session = await this.store.findSession(claims.sid);
     if (!session || session.subject !== claims.sub) throw new TokenRevokedException('session');
     const now = this.clock.now();
@@ -305,7 +333,7 @@ export class SessionService {
         'The refresh token has expired: its session was idle for too long',
       );
     }
-    return session;
+    return { session, versions };
   }
 
   /** One `storeTimeout` for all the store calls of an operation, not one per call. */
@@ -349,7 +377,7 @@ function toView(s: SessionRecord): SessionView {
 export function newSessionRecord(
   subject: string,
   options: { roles?: string[] } & ClientContext,
-  versions: { user: number; global: number },
+  versions: RevocationVersions,
   now: number,
   config: Pick<JwtRevocationConfig, 'sessionAbsoluteTimeoutMs' | 'refreshTokenTtlMs'>,
 ): SessionRecord {
@@ -366,6 +394,7 @@ export function newSessionRecord(
     userAgent: clip(options.userAgent, 512),
     userVersion: versions.user,
     globalVersion: versions.global,
+    claimsVersion: versions.claims ?? 0,
     refreshJti: newTokenId(),
     refreshIssuedAt: now,
     refreshExpiresAt: Math.min(now + config.refreshTokenTtlMs, expiresAt),

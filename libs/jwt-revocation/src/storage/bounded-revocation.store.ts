@@ -10,6 +10,8 @@ import type {
   RevocationOutcome,
   RevocationSnapshot,
   RevocationStore,
+  RevocationTransaction,
+  RevocationVersions,
   SessionRecord,
   SnapshotOptions,
 } from './revocation-store.interface';
@@ -86,7 +88,11 @@ export class BoundedRevocationStore implements RevocationStore {
     private readonly latency: StoreLatency,
   ) {
     this.retryAfterSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const afterCommit = inner.afterCommit?.bind(inner);
+    if (afterCommit) this.afterCommit = afterCommit;
   }
+
+  readonly afterCommit?: (transaction: RevocationTransaction, action: () => Promise<void>) => void;
 
   async init(): Promise<void> {
     await this.inner.init?.();
@@ -108,11 +114,14 @@ export class BoundedRevocationStore implements RevocationStore {
     return this.call(() => this.inner.changesSince(cursor, limit));
   }
 
-  revoke(command: RevocationCommand): Promise<RevocationOutcome> {
-    return this.call(() => this.inner.revoke(command));
+  revoke(
+    command: RevocationCommand,
+    transaction?: RevocationTransaction,
+  ): Promise<RevocationOutcome> {
+    return this.call(() => this.inner.revoke(command, transaction));
   }
 
-  versions(subject: string): Promise<{ user: number; global: number }> {
+  versions(subject: string): Promise<RevocationVersions> {
     return this.call(() => this.inner.versions(subject));
   }
 

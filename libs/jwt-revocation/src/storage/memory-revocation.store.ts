@@ -8,6 +8,8 @@ import type {
   RevocationSnapshot,
   SnapshotOptions,
   RevocationStore,
+  RevocationTransaction,
+  RevocationVersions,
   SessionRecord,
 } from './revocation-store.interface';
 import {
@@ -15,6 +17,7 @@ import {
   isSessionActive,
   sessionDenyUntil,
   VERSION_CHANGE_RETENTION_MS,
+  VERSION_KINDS,
   withTime,
 } from './session-state';
 
@@ -29,6 +32,8 @@ export class MemoryRevocationStore implements RevocationStore {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly userVersions = new Map<string, number>();
   private readonly userRevokedAt = new Map<string, number>();
+  private readonly claimsVersions = new Map<string, number>();
+  private readonly claimsChangedAt = new Map<string, number>();
   private globalVersion = 0;
   private globalRevokedAt = 0;
   private readonly audit: AuditEntry[] = [];
@@ -50,6 +55,11 @@ export class MemoryRevocationStore implements RevocationStore {
         version,
         this.userRevokedAt.get(subject) ?? 0,
       ]),
+      claimsVersions: [...this.claimsVersions].map(([subject, version]) => [
+        subject,
+        version,
+        this.claimsChangedAt.get(subject) ?? 0,
+      ]),
       globalVersion: this.globalVersion,
       globalRevokedAt: this.globalRevokedAt,
     };
@@ -62,17 +72,35 @@ export class MemoryRevocationStore implements RevocationStore {
       .map(strip);
   }
 
-  async versions(subject: string): Promise<{ user: number; global: number }> {
-    return { user: this.userVersions.get(subject) ?? 0, global: this.globalVersion };
+  async versions(subject: string): Promise<RevocationVersions> {
+    return {
+      user: this.userVersions.get(subject) ?? 0,
+      global: this.globalVersion,
+      claims: this.claimsVersions.get(subject) ?? 0,
+    };
   }
 
-  async revoke(command: RevocationCommand): Promise<RevocationOutcome> {
+  async revoke(
+    command: RevocationCommand,
+    transaction?: RevocationTransaction,
+  ): Promise<RevocationOutcome> {
+    if (transaction !== undefined) {
+      throw new Error(
+        'MemoryRevocationStore cannot join a transaction: use TypeOrmRevocationStore for revocations in your transactions.',
+      );
+    }
     const t = command.target;
     let outcome: RevocationOutcome;
     switch (t.kind) {
-      case 'jti':
-        outcome = { count: 1, changes: [this.record(command, 'jti', t.jti, 0, t.expiresAt)] };
+      case 'jti': {
+        // A retry of a revocation whose answer was lost ends nothing more.
+        const known = this.changes.some(
+          (c) => c.kind === 'jti' && c.target === t.jti && c.expiresAt > command.at,
+        );
+        const change = this.record(command, 'jti', t.jti, 0, t.expiresAt);
+        outcome = { count: known ? 0 : 1, changes: [change] };
         break;
+      }
       case 'session':
         outcome = this.revokeSessions(command, [t.sessionId]);
         break;
@@ -100,6 +128,17 @@ export class MemoryRevocationStore implements RevocationStore {
         this.globalVersion += 1;
         this.globalRevokedAt = Math.max(this.globalRevokedAt, command.at);
         outcome = { count, changes: [this.record(command, 'global', '*', this.globalVersion, 0)] };
+        break;
+      }
+      case 'claims': {
+        const count = this.countActive(command.at, (s) => s.subject === t.subject);
+        const version = (this.claimsVersions.get(t.subject) ?? 0) + 1;
+        this.claimsVersions.set(t.subject, version);
+        this.claimsChangedAt.set(
+          t.subject,
+          Math.max(this.claimsChangedAt.get(t.subject) ?? 0, command.at),
+        );
+        outcome = { count, changes: [this.record(command, 'claims', t.subject, version, 0)] };
         break;
       }
     }
@@ -144,6 +183,10 @@ export class MemoryRevocationStore implements RevocationStore {
       lastSeenAt: r.at,
       lastIp: r.ip ?? s.lastIp,
     });
+    if (r.claims) {
+      s.roles = [...r.claims.roles];
+      s.claimsVersion = r.claims.version;
+    }
     return true;
   }
 
@@ -223,7 +266,7 @@ async function* inBatches(changes: RevocationChange[]): AsyncGenerator<Revocatio
 }
 
 function isExpiring(c: RevocationChange): boolean {
-  return c.kind === 'jti' || c.kind === 'session' || c.kind === 'session-open';
+  return !VERSION_KINDS.includes(c.kind);
 }
 
 function strip(c: RevocationChange & { createdAt: number }): RevocationChange {

@@ -15,13 +15,24 @@ export type RevocationReason =
   | 'admin'
   | (string & {});
 
-/** What a revocation targets. `ip` ends every session seen from an address. */
+/**
+ * What a revocation targets. `ip` ends every session seen from an address. `claims` ends no
+ * session: it refuses the user's access tokens minted before it, and the next refresh of each
+ * session mints tokens with the user's current claims.
+ */
 export type RevocationTarget =
   | { kind: 'jti'; jti: string; expiresAt: number }
   | { kind: 'session'; sessionId: string }
   | { kind: 'user'; subject: string }
   | { kind: 'global' }
-  | { kind: 'ip'; ip: string };
+  | { kind: 'ip'; ip: string }
+  | { kind: 'claims'; subject: string };
+
+/**
+ * A caller's transaction for a revocation to join (with `TypeOrmRevocationStore`: the
+ * `EntityManager` of a running TypeORM transaction). Opaque to everything but the store.
+ */
+export type RevocationTransaction = object;
 
 /** A revocation as the store is asked to record it. Times in ms since the epoch. */
 export interface RevocationCommand {
@@ -40,15 +51,17 @@ export interface RevocationCommand {
  * - `jti` / `session`: deny `target` until `expiresAt`.
  * - `user` / `global`: tokens whose version claim is below `version` are revoked, and so are
  *   tokens without version claims issued at or before `at`.
+ * - `claims`: access tokens of user `target` whose claims version (`cv`) is below `version` are
+ *   refused until refreshed, and so are its tokens without `cv` issued at or before `at`.
  * - `session-open`: a new session (`target`) that allowlist mode accepts until `expiresAt`.
  */
 export interface RevocationChange {
   seq: number;
-  kind: 'jti' | 'session' | 'user' | 'global' | 'session-open';
+  kind: 'jti' | 'session' | 'user' | 'global' | 'claims' | 'session-open';
   target: string;
   version: number;
   expiresAt: number;
-  /** `user` and `global` only: when the revocation was recorded (ms, the command's `at`). */
+  /** `user`, `global` and `claims` only: when the revocation was recorded (ms, the command's `at`). */
   at?: number;
 }
 
@@ -68,6 +81,11 @@ export interface RevocationSnapshot {
   changes: AsyncIterable<RevocationChange[]>;
   /** Every user revoked wholesale: version, and when it was last raised (ms; 0 when unknown). */
   userVersions: [subject: string, version: number, revokedAt: number][];
+  /**
+   * Every user whose claims changed: claims version, and when it was last raised (ms). Absent from
+   * stores written before claims versions: no claims change then.
+   */
+  claimsVersions?: [subject: string, version: number, changedAt: number][];
   globalVersion: number;
   /** When the global version was last raised (ms; 0 when never or unknown). */
   globalRevokedAt: number;
@@ -114,6 +132,8 @@ export interface SessionRecord {
   userAgent: string | null;
   userVersion: number;
   globalVersion: number;
+  /** The user's claims version that `roles` reflect: access tokens carry it as `cv`. */
+  claimsVersion: number;
   /** `jti` of the one refresh token that may be used next. */
   refreshJti: string;
   refreshIssuedAt: number;
@@ -134,6 +154,16 @@ export interface RefreshRotation {
   expiresAt: number;
   at: number;
   ip: string | null;
+  /** New roles for the session (after a claims change), with the claims version they reflect. */
+  claims?: { roles: string[]; version: number };
+}
+
+/** The user's current versions: wholesale revocation (`user`, `global`) and claims (`claims`). */
+export interface RevocationVersions {
+  user: number;
+  global: number;
+  /** 0 when absent (stores written before claims versions). */
+  claims?: number;
 }
 
 /**
@@ -152,15 +182,30 @@ export interface RevocationStore {
   loadSnapshot(now: number, options?: SnapshotOptions): Promise<RevocationSnapshot>;
   /** Changes with `seq > cursor`, oldest first, at most `limit`. */
   changesSince(cursor: number, limit: number): Promise<RevocationChange[]>;
-  /** Records a revocation and its audit entry in one transaction. */
-  revoke(command: RevocationCommand): Promise<RevocationOutcome>;
-  /** Current user and global versions, for new sessions and refresh checks. */
-  versions(subject: string): Promise<{ user: number; global: number }>;
+  /**
+   * Records a revocation and its audit entry in one transaction: the store's own, or the caller's
+   * `transaction` when given (stores that support it; others throw). Changes recorded in a caller's
+   * transaction are in the change log once it commits, and never when it rolls back.
+   */
+  revoke(
+    command: RevocationCommand,
+    transaction?: RevocationTransaction,
+  ): Promise<RevocationOutcome>;
+  /**
+   * Runs `action` once `transaction` has committed, and never if it rolls back. Implemented by
+   * stores that accept a caller's transaction in `revoke`.
+   */
+  afterCommit?(transaction: RevocationTransaction, action: () => Promise<void>): void;
+  /** Current user, global and claims versions, for new sessions and refresh checks. */
+  versions(subject: string): Promise<RevocationVersions>;
   createSession(session: SessionRecord): Promise<RevocationChange>;
   findSession(id: string): Promise<SessionRecord | null>;
   /** Sessions of a subject that are not revoked and not past their absolute end. */
   listSessions(subject: string, now: number): Promise<SessionRecord[]>;
-  /** Atomically replaces the current refresh `jti`; false when `expectedJti` was no longer current. */
+  /**
+   * Atomically replaces the current refresh `jti` (and the session's roles and claims version when
+   * `claims` is given); false when `expectedJti` was no longer current.
+   */
   rotateRefresh(rotation: RefreshRotation): Promise<boolean>;
   queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Deletes revocations and sessions that can no longer matter. Safe to run on every instance at once. */

@@ -37,6 +37,7 @@ export function auditTarget(command: RevocationCommand): string {
     case 'session':
       return t.sessionId;
     case 'user':
+    case 'claims':
       return t.subject;
     case 'ip':
       return t.ip;
@@ -48,7 +49,10 @@ export function auditTarget(command: RevocationCommand): string {
 /** Version changes stay in the change log this long, for instances polling behind. */
 export const VERSION_CHANGE_RETENTION_MS = 24 * 3600 * 1000;
 
-/** The change, with `at` set when it is a user-wide or global revocation (the only kinds that carry it). */
+/** Kinds of change that raise a version and carry their time (`at`); kept in the log for a while, not until an expiry. */
+export const VERSION_KINDS: readonly RevocationChange['kind'][] = ['user', 'global', 'claims'];
+
+/** The change, with `at` set when it raises a version (user-wide, global, claims). */
 export function withTime(change: RevocationChange, at: number): RevocationChange {
-  return change.kind === 'user' || change.kind === 'global' ? { ...change, at } : change;
+  return VERSION_KINDS.includes(change.kind) ? { ...change, at } : change;
 }

@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import type { RevocationChange } from '../storage/revocation-store.interface';
+import { VERSION_KINDS } from '../storage/session-state';
 
 /** One broadcast of changes an instance made durable. `at` is the sender's clock (ms), for lag metrics. */
 export interface RevocationMessage {
@@ -48,7 +49,7 @@ export function parseRevocationMessage(body: string): RevocationMessage | undefi
   }
   const m = value as Partial<RevocationMessage>;
   if (!m || m.v !== 1 || typeof m.at !== 'number' || !Array.isArray(m.changes)) return undefined;
-  const kinds = new Set(['jti', 'session', 'user', 'global', 'session-open']);
+  const kinds = new Set(['jti', 'session', 'user', 'global', 'claims', 'session-open']);
   const valid = m.changes.every(
     (c) =>
       c &&
@@ -66,7 +67,7 @@ export function parseRevocationMessage(body: string): RevocationMessage | undefi
   return {
     ...(m as RevocationMessage),
     changes: m.changes.map((c) =>
-      (c.kind === 'user' || c.kind === 'global') && c.at === undefined ? { ...c, at } : c,
+      VERSION_KINDS.includes(c.kind) && c.at === undefined ? { ...c, at } : c,
     ),
   };
 }

@@ -5,6 +5,7 @@ import type {
   RevocationCommand,
   RevocationStore,
   RevocationTarget,
+  RevocationTransaction,
   SessionRecord,
 } from '../storage/revocation-store.interface';
 
@@ -12,6 +13,12 @@ import type {
 export interface StoreUnderTest {
   store: RevocationStore;
   teardown(): Promise<void>;
+  /**
+   * For stores that join a caller's transaction (`revoke(command, transaction)` and `afterCommit`):
+   * runs `work` in a transaction of the store's database, committing when it resolves and rolling
+   * back when it throws. The transaction tests run only when it is given.
+   */
+  transaction?<T>(work: (transaction: RevocationTransaction) => Promise<T>): Promise<T>;
 }
 
 const T0 = 1_800_000_000_000;
@@ -41,6 +48,7 @@ export function sessionFixture(overrides: Partial<SessionRecord> = {}): SessionR
     userAgent: 'jest',
     userVersion: 0,
     globalVersion: 0,
+    claimsVersion: 0,
     refreshJti: `rt-${counter}`,
     refreshIssuedAt: T0,
     refreshExpiresAt: T0 + 30 * MINUTE,
@@ -74,7 +82,9 @@ function command(
  * `describe` of a Jest (or Jest-compatible) test file: it registers `beforeEach`/`afterEach` and
  * `it` blocks through the test runner's globals, and imports nothing from it.
  *
- * `setup` runs before every test and must return an empty store; `teardown` runs after it.
+ * `setup` runs before every test and must return an empty store; `teardown` runs after it. Give
+ * `{ transactions: true }` for a store that joins callers' transactions (its `setup` then returns
+ * `transaction` too).
  *
  * @example
  * ```ts
@@ -89,7 +99,10 @@ function command(
  * });
  * ```
  */
-export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): void {
+export function revocationStoreContract(
+  setup: () => Promise<StoreUnderTest>,
+  options: { transactions?: boolean } = {},
+): void {
   let sut: StoreUnderTest;
   let store: RevocationStore;
 
@@ -107,10 +120,11 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
       cursor: 0,
       changes: [],
       userVersions: [],
+      claimsVersions: [],
       globalVersion: 0,
       globalRevokedAt: 0,
     });
-    expect(await store.versions('nobody')).toEqual({ user: 0, global: 0 });
+    expect(await store.versions('nobody')).toEqual({ user: 0, global: 0, claims: 0 });
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
@@ -250,8 +264,8 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     expect(outcome.changes).toEqual([
       expect.objectContaining({ kind: 'user', target: 'alice', version: 1, at: T0 + MINUTE }),
     ]);
-    expect(await store.versions('alice')).toEqual({ user: 1, global: 0 });
-    expect(await store.versions('bob')).toEqual({ user: 0, global: 0 });
+    expect(await store.versions('alice')).toEqual({ user: 1, global: 0, claims: 0 });
+    expect(await store.versions('bob')).toEqual({ user: 0, global: 0, claims: 0 });
     expect(await store.listSessions('alice', T0 + MINUTE)).toEqual([]);
     expect((await store.listSessions('bob', T0 + MINUTE)).map((s) => s.id)).toEqual([other.id]);
 
@@ -516,5 +530,171 @@ export function revocationStoreContract(setup: () => Promise<StoreUnderTest>): v
     const changes = await store.changesSince(0, 100);
     expect(changes.filter((c) => c.kind === 'session')).toHaveLength(6);
     expect(await store.queryAudit({ limit: 100 })).toHaveLength(9);
+  });
+
+  it('changes claims by raising a claims version, ending no session', async () => {
+    const alice = sessionFixture({ subject: 'alice', roles: ['user'] });
+    const bob = sessionFixture({ subject: 'bob' });
+    for (const s of [alice, bob]) await store.createSession(s);
+    const outcome = await store.revoke(
+      command({ kind: 'claims', subject: 'alice' }, T0 + MINUTE, 'role_change'),
+    );
+    expect(outcome.count).toBe(1);
+    expect(outcome.changes).toEqual([
+      expect.objectContaining({ kind: 'claims', target: 'alice', version: 1, at: T0 + MINUTE }),
+    ]);
+    expect(await store.versions('alice')).toEqual({ user: 0, global: 0, claims: 1 });
+    expect((await store.versions('bob')).claims ?? 0).toBe(0);
+    expect((await store.listSessions('alice', T0 + MINUTE)).map((s) => s.id)).toEqual([alice.id]);
+    // Recorded late (clocks of instances differ): the time never moves back.
+    await store.revoke(command({ kind: 'claims', subject: 'alice' }, T0));
+    const snapshot = await store.loadSnapshot(T0 + MINUTE);
+    expect(snapshot.claimsVersions).toEqual([['alice', 2, T0 + MINUTE]]);
+    expect(snapshot.userVersions).toEqual([]);
+    expect(await snapshotChanges(snapshot)).not.toContainEqual(
+      expect.objectContaining({ kind: 'claims' }),
+    );
+    expect(
+      (await store.changesSince(0, 10))
+        .filter((c) => c.kind === 'claims')
+        .map((c) => [c.target, c.version, c.at]),
+    ).toEqual([
+      ['alice', 1, T0 + MINUTE],
+      ['alice', 2, T0],
+    ]);
+    const [audit] = await store.queryAudit({ limit: 1 });
+    expect(audit).toEqual(
+      expect.objectContaining({ kind: 'claims', target: 'alice', reason: 'admin', count: 1 }),
+    );
+  });
+
+  it('rotates a refresh token with new roles and claims version, and keeps them otherwise', async () => {
+    const session = sessionFixture({ roles: ['user'] });
+    await store.createSession(session);
+    const rotation = {
+      sessionId: session.id,
+      expectedJti: session.refreshJti,
+      nextJti: 'rt-claims-1',
+      issuedAt: T0 + MINUTE,
+      expiresAt: T0 + 31 * MINUTE,
+      at: T0 + MINUTE,
+      ip: null,
+    };
+    expect(
+      await store.rotateRefresh({
+        ...rotation,
+        claims: { roles: ['user', 'auditor'], version: 3 },
+      }),
+    ).toBe(true);
+    expect(await store.findSession(session.id)).toEqual(
+      expect.objectContaining({ roles: ['user', 'auditor'], claimsVersion: 3 }),
+    );
+    expect(
+      await store.rotateRefresh({
+        ...rotation,
+        expectedJti: 'rt-claims-1',
+        nextJti: 'rt-claims-2',
+      }),
+    ).toBe(true);
+    expect(await store.findSession(session.id)).toEqual(
+      expect.objectContaining({
+        refreshJti: 'rt-claims-2',
+        roles: ['user', 'auditor'],
+        claimsVersion: 3,
+      }),
+    );
+  });
+
+  it('keeps claims changes in the log for instances polling behind, then purges them', async () => {
+    await store.revoke(command({ kind: 'claims', subject: 'carl' }, T0));
+    await store.purgeExpired(T0 + 60 * MINUTE);
+    expect((await store.changesSince(0, 10)).map((c) => c.kind)).toEqual(['claims']);
+    await store.purgeExpired(T0 + 48 * 60 * MINUTE);
+    expect(await store.changesSince(0, 10)).toEqual([]);
+    expect((await store.versions('carl')).claims).toBe(1);
+  });
+
+  // Like a session: a retried `jti` revocation (its first answer lost) ends nothing more.
+  it('takes a retried jti revocation as a no-op that counts nothing', async () => {
+    const jti = command({ kind: 'jti', jti: 'again', expiresAt: T0 + TOKEN_LIFETIME }, T0 + 1);
+    expect((await store.revoke(jti)).count).toBe(1);
+    const retried = await store.revoke({ ...jti, at: T0 + 2 });
+    expect(retried.count).toBe(0);
+    expect(retried.changes.map((c) => [c.kind, c.target])).toEqual([['jti', 'again']]);
+    expect((await store.queryAudit({ limit: 10 })).map((e) => [e.kind, e.count])).toEqual([
+      ['jti', 0],
+      ['jti', 1],
+    ]);
+    // Once the first denial has expired, the token could no longer be used anyway: a new one counts.
+    const later = { ...jti, at: T0 + TOKEN_LIFETIME, target: { ...jti.target } };
+    expect((await store.revoke(later)).count).toBe(1);
+  });
+
+  if (options.transactions) transactionContract(() => sut);
+}
+
+/** Revocations in a caller's transaction: they commit with it, or vanish with its rollback. */
+function transactionContract(current: () => StoreUnderTest): void {
+  const inTransaction = <T>(work: (transaction: RevocationTransaction) => Promise<T>) => {
+    const sut = current();
+    if (!sut.transaction)
+      throw new Error('setup must return `transaction` for the transaction tests');
+    return sut.transaction(work);
+  };
+
+  it("records a revocation in the caller's transaction and runs the after-commit action once committed", async () => {
+    const { store } = current();
+    const session = sessionFixture({ subject: 'tx-commit' });
+    await store.createSession(session);
+    const seen: string[] = [];
+    const outcome = await inTransaction(async (transaction) => {
+      const o = await store.revoke(
+        command({ kind: 'user', subject: 'tx-commit' }, T0 + 1, 'password_change'),
+        transaction,
+      );
+      store.afterCommit!(transaction, async () => {
+        seen.push(`after:${(await store.versions('tx-commit')).user}`);
+      });
+      seen.push('work done');
+      return o;
+    });
+    expect(outcome.count).toBe(1);
+    expect(seen).toEqual(['work done', 'after:1']);
+    expect((await store.changesSince(0, 10)).map((c) => c.kind)).toContain('user');
+    expect((await store.queryAudit({ limit: 10 })).map((e) => e.reason)).toEqual([
+      'password_change',
+    ]);
+  });
+
+  it('leaves nothing of a revocation whose transaction rolled back, and never runs its action', async () => {
+    const { store } = current();
+    const session = sessionFixture({ subject: 'tx-rollback' });
+    await store.createSession(session);
+    const before = await store.changesSince(0, 100);
+    let ran = false;
+    await expect(
+      inTransaction(async (transaction) => {
+        await store.revoke(command({ kind: 'session', sessionId: session.id }), transaction);
+        await store.revoke(command({ kind: 'claims', subject: 'tx-rollback' }), transaction);
+        await store.revoke(command({ kind: 'user', subject: 'tx-rollback' }), transaction);
+        store.afterCommit!(transaction, async () => {
+          ran = true;
+        });
+        throw new Error('the caller failed after revoking');
+      }),
+    ).rejects.toThrow('the caller failed after revoking');
+    expect(ran).toBe(false);
+    expect(await store.changesSince(0, 100)).toEqual(before);
+    expect(await store.queryAudit({ limit: 10 })).toEqual([]);
+    expect(await store.versions('tx-rollback')).toEqual({ user: 0, global: 0, claims: 0 });
+    expect((await store.findSession(session.id))?.revokedAt).toBeNull();
+  });
+
+  it('refuses a transaction handle that is not a running transaction of its database', async () => {
+    const { store } = current();
+    await expect(
+      store.revoke(command({ kind: 'user', subject: 'x' }), { not: 'a transaction' }),
+    ).rejects.toThrow(TypeError);
+    expect(await store.queryAudit({ limit: 10 })).toEqual([]);
   });
 }

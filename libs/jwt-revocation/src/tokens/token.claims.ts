@@ -38,11 +38,14 @@ export interface RevocableClaims {
   sid?: string;
   uv?: number;
   gv?: number;
+  cv?: number;
 }
 
 /** Verified claims of an access token, as the guard hands them to handlers. */
 export interface AccessTokenClaims extends BaseTokenClaims {
   roles: string[];
+  /** The user's claims version the roles reflect: a claims change raises it (refresh to catch up). */
+  cv?: number;
   [claim: string]: unknown;
 }
 

@@ -37,6 +37,7 @@ export class TokenIssuer {
       roles: session.roles,
       uv: session.userVersion,
       gv: session.globalVersion,
+      cv: session.claimsVersion,
       iat,
       exp,
     };

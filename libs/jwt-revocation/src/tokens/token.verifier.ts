@@ -145,9 +145,11 @@ export class TokenVerifier {
       if ((c.nbf as number) * 1000 - tolerance > now)
         throw this.fail(kind, 'not_yet_valid', 'token is not yet valid');
     }
-    for (const name of ['uv', 'gv'] as const) {
-      if (c[name] === undefined) c[name] = 0;
-      else if (!Number.isSafeInteger(c[name]) || (c[name] as number) < 0) {
+    for (const name of ['uv', 'gv', 'cv'] as const) {
+      if (c[name] === undefined) {
+        // Without `cv`, claims changes judge the token by its `iat`.
+        if (name !== 'cv') c[name] = 0;
+      } else if (!Number.isSafeInteger(c[name]) || (c[name] as number) < 0) {
         throw this.fail(kind, 'malformed', `${name} must be a non-negative integer`);
       }
     }

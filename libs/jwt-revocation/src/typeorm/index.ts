@@ -13,5 +13,6 @@ export {
   CreateJwtRevocationSignals1765100000000,
   IndexLiveSessionsBySubject1764600000000,
   JWT_REVOCATION_MIGRATIONS,
+  RecordClaimsVersions1765000000000,
   RecordWholesaleRevocationTime1764900000000,
 } from './migrations';

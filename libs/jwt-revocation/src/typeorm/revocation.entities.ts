@@ -17,6 +17,7 @@ const bigintAsNumber: ValueTransformer = {
 /** The ordered log of revocation changes; `seq` is the cursor instances poll by. */
 @Entity({ name: 'jwt_revocation_change' })
 @Index('idx_jwt_revocation_change_expires', ['expiresAt'])
+@Index('idx_jwt_revocation_change_target', ['kind', 'target'])
 export class RevocationChangeEntity {
   /** A string from Postgres and MySQL (bigint): read it with `Number()`. */
   @PrimaryGeneratedColumn({ name: 'seq', type: 'bigint' })
@@ -84,6 +85,9 @@ export class RevocationSessionEntity {
   @Column({ name: 'global_version', type: 'integer' })
   globalVersion: number;
 
+  @Column({ name: 'claims_version', type: 'integer', default: 0 })
+  claimsVersion: number;
+
   @Column({ name: 'refresh_jti', type: 'varchar', length: 64 })
   refreshJti: string;
 
@@ -106,11 +110,14 @@ export class RevocationSessionEntity {
   revokedReason: string | null;
 }
 
-/** Revocation versions: one row per user that was ever revoked wholesale, and one global row. */
+/**
+ * Versions: one `user` row per user that was ever revoked wholesale, one `claims` row per user
+ * whose claims changed, and one `global` row.
+ */
 @Entity({ name: 'jwt_revocation_version' })
 export class RevocationVersionEntity {
   @PrimaryColumn({ type: 'varchar', length: 8 })
-  scope: 'user' | 'global';
+  scope: 'user' | 'global' | 'claims';
 
   @PrimaryColumn({ type: 'varchar', length: 255 })
   subject: string;
@@ -118,7 +125,7 @@ export class RevocationVersionEntity {
   @Column({ type: 'integer' })
   version: number;
 
-  /** When the version was last raised (ms): tokens without version claims issued by then are revoked. */
+  /** When the version was last raised (ms): tokens without version claims (or without `cv`) issued by then are refused. */
   @Column({ name: 'revoked_at', type: 'bigint', default: 0, transformer: bigintAsNumber })
   revokedAt: number;
 }

@@ -17,17 +17,21 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   const postgresOnly = kind === 'postgres' ? it : it.skip;
 
   describe('contract', () => {
-    revocationStoreContract(async () => {
-      const db = await createTestDatabase(kind);
-      const ds = await openRevocationDataSource(db);
-      return {
-        store: new TypeOrmRevocationStore(ds),
-        teardown: async () => {
-          await ds.destroy();
-          await db.drop();
-        },
-      };
-    });
+    revocationStoreContract(
+      async () => {
+        const db = await createTestDatabase(kind);
+        const ds = await openRevocationDataSource(db);
+        return {
+          store: new TypeOrmRevocationStore(ds),
+          transaction: (work) => ds.transaction((em) => work(em)),
+          teardown: async () => {
+            await ds.destroy();
+            await db.drop();
+          },
+        };
+      },
+      { transactions: true },
+    );
   });
 
   it('keeps revocations across a restart (a new connection sees them)', async () => {
@@ -224,6 +228,44 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     },
   );
 
+  it('drops what a rolled-back savepoint revoked, and announces the rest after the outer commit', async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const ds = await openRevocationDataSource(db);
+      const store = new TypeOrmRevocationStore(ds);
+      const command = (subject: string) => ({
+        target: { kind: 'user' as const, subject },
+        reason: 'admin',
+        at: Date.now(),
+        tokenLifetimeMs: 1000,
+        sessionLifetimeMs: 1000,
+      });
+      const ran: string[] = [];
+      await ds.transaction(async (outer) => {
+        await store.revoke(command('kept'), outer);
+        store.afterCommit(outer, async () => void ran.push('kept'));
+        await outer
+          .transaction(async (inner) => {
+            await store.revoke(command('dropped'), inner);
+            store.afterCommit(inner, async () => void ran.push('dropped'));
+            throw new Error('inner step failed');
+          })
+          .catch(() => undefined);
+        expect(ran).toEqual([]);
+      });
+      expect(ran).toEqual(['kept']);
+      expect((await store.changesSince(0, 10)).map((c) => c.target)).toEqual(['kept']);
+      await ds.destroy();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('refuses a DataSource it was not written for', () => {
+    const ds = { options: { type: 'mssql' } } as unknown as DataSource;
+    expect(() => new TypeOrmRevocationStore(ds)).toThrow(/SQLite, Postgres and MySQL\/MariaDB/);
+  });
+
   it('runs its migrations once, and refuses to revert the one that would drop revocations', async () => {
     const db = await createTestDatabase(kind);
     try {
@@ -238,18 +280,19 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
       });
       expect(await ds.showMigrations()).toBe(false);
       expect(await ds.runMigrations()).toEqual([]);
-      await ds.undoLastMigration();
-      await ds.undoLastMigration();
-      await ds.undoLastMigration();
+      for (let undone = 0; undone < JWT_REVOCATION_MIGRATIONS.length - 1; undone++) {
+        await ds.undoLastMigration();
+      }
       expect(await ds.showMigrations()).toBe(true);
       await expect(ds.undoLastMigration()).rejects.toThrow(/would drop every revocation/);
       expect((await ds.runMigrations()).map((m) => m.name)).toEqual([
         'IndexLiveSessionsBySubject1764600000000',
         'RecordWholesaleRevocationTime1764900000000',
+        'RecordClaimsVersions1765000000000',
         'CreateJwtRevocationSignals1765100000000',
       ]);
       const store = new TypeOrmRevocationStore(ds);
-      expect(await store.versions('kept')).toEqual({ user: 1, global: 0 });
+      expect(await store.versions('kept')).toEqual({ user: 1, global: 0, claims: 0 });
       // The time of the revocation, read back from the change log by the migration.
       expect((await store.loadSnapshot(at)).userVersions).toEqual([['kept', 1, at]]);
       await ds.destroy();

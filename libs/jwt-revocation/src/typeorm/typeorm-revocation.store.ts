@@ -9,6 +9,8 @@ import type {
   RevocationSnapshot,
   SnapshotOptions,
   RevocationStore,
+  RevocationTransaction,
+  RevocationVersions,
   SessionRecord,
 } from '../storage/revocation-store.interface';
 import {
@@ -17,6 +19,7 @@ import {
   isSessionActive,
   sessionDenyUntil,
   VERSION_CHANGE_RETENTION_MS,
+  VERSION_KINDS,
 } from '../storage/session-state';
 import {
   RevocationAuditEntity,
@@ -25,8 +28,9 @@ import {
   RevocationVersionEntity,
 } from './revocation.entities';
 import { copyChanges } from './postgres-copy.reader';
+import { SqlDialect, sqlDialectOf } from './sql.dialect';
+import { AfterCommitSubscriber } from './after-commit.subscriber';
 
-type Versions = { user: number; global: number };
 const EXPIRING_KINDS = ['jti', 'session', 'session-open'];
 type ExpiringKind = 'jti' | 'session' | 'session-open';
 const SNAPSHOT_BATCH = 2_000;
@@ -36,11 +40,13 @@ const SNAPSHOT_BATCH = 2_000;
  * Register `JWT_REVOCATION_ENTITIES` and `JWT_REVOCATION_MIGRATIONS` on that DataSource.
  */
 export class TypeOrmRevocationStore implements RevocationStore {
-  private readonly sqlite: boolean;
+  private readonly dialect: SqlDialect;
+  private readonly commits: AfterCommitSubscriber;
   private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly dataSource: DataSource) {
-    this.sqlite = ['better-sqlite3', 'sqlite'].includes(dataSource.options.type);
+    this.dialect = sqlDialectOf(dataSource);
+    this.commits = new AfterCommitSubscriber(dataSource);
   }
 
   async ping(): Promise<void> {
@@ -57,12 +63,15 @@ export class TypeOrmRevocationStore implements RevocationStore {
       options.openSessions === false ? ['jti', 'session'] : ['jti', 'session', 'session-open'];
     const versions = await this.dataSource.getRepository(RevocationVersionEntity).find();
     const global = versions.find((v) => v.scope === 'global');
+    const of = (scope: RevocationVersionEntity['scope']) =>
+      versions
+        .filter((v) => v.scope === scope)
+        .map((v): [string, number, number] => [v.subject, v.version, v.revokedAt]);
     return {
       cursor,
       changes: this.liveChanges(kinds, Math.floor(now)),
-      userVersions: versions
-        .filter((v) => v.scope === 'user')
-        .map((v) => [v.subject, v.version, v.revokedAt]),
+      userVersions: of('user'),
+      claimsVersions: of('claims'),
       globalVersion: global?.version ?? 0,
       globalRevokedAt: global?.revokedAt ?? 0,
     };
@@ -81,17 +90,19 @@ export class TypeOrmRevocationStore implements RevocationStore {
   private liveChanges(kinds: ExpiringKind[], now: number): AsyncGenerator<RevocationChange[]> {
     const table = this.table('jwt_revocation_change');
     const live = `kind IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND expires_at > ${now}`;
-    if (this.dataSource.options.type === 'postgres') {
+    const aggregate = this.dialect.entriesAggregate;
+    if (aggregate === null) {
       const select = `SELECT seq, kind, target, expires_at FROM ${table} WHERE ${live}`;
       return copyChanges(this.dataSource, select, SNAPSHOT_BATCH);
     }
-    return this.pageChanges(table, live);
+    return this.pageChanges(table, live, aggregate);
   }
 
-  private async *pageChanges(table: string, live: string): AsyncGenerator<RevocationChange[]> {
-    const aggregate = this.sqlite
-      ? `json_group_array(seq || ' ' || kind || ' ' || expires_at || ' ' || target)`
-      : `JSON_ARRAYAGG(CONCAT(seq, ' ', kind, ' ', expires_at, ' ', target))`;
+  private async *pageChanges(
+    table: string,
+    live: string,
+    aggregate: string,
+  ): AsyncGenerator<RevocationChange[]> {
     const query = `SELECT ${aggregate} AS entries FROM (SELECT seq, kind, target, expires_at
       FROM ${table} WHERE seq > ? AND ${live} ORDER BY seq LIMIT ${SNAPSHOT_BATCH}) page`;
     for (let after = 0; ;) {
@@ -117,25 +128,40 @@ export class TypeOrmRevocationStore implements RevocationStore {
     return rows.map(toChange);
   }
 
-  async versions(subject: string): Promise<Versions> {
+  async versions(subject: string): Promise<RevocationVersions> {
     return this.readVersions(this.dataSource.manager, subject);
   }
 
-  revoke(command: RevocationCommand): Promise<RevocationOutcome> {
-    return this.write(() =>
-      this.dataSource.transaction(async (em) => {
-        const outcome = await this.applyRevocation(em, command);
-        await em.insert(RevocationAuditEntity, {
-          kind: command.target.kind,
-          target: auditTarget(command).slice(0, 255),
-          reason: String(command.reason).slice(0, 64),
-          actor: command.actor ? command.actor.slice(0, 255) : null,
-          count: outcome.count,
-          createdAt: command.at,
-        });
-        return outcome;
-      }),
-    );
+  /**
+   * With `transaction` (the `EntityManager` of a running transaction on this store's `DataSource`),
+   * the revocation is written in it and commits or rolls back with the caller's own writes.
+   */
+  async revoke(
+    command: RevocationCommand,
+    transaction?: RevocationTransaction,
+  ): Promise<RevocationOutcome> {
+    if (transaction !== undefined) {
+      return this.record(this.commits.manager(transaction), command);
+    }
+    return this.write(() => this.dataSource.transaction((em) => this.record(em, command)));
+  }
+
+  /** Runs `action` after the outermost commit of `transaction`; never when it (or the savepoint it was registered in) rolls back. */
+  afterCommit(transaction: RevocationTransaction, action: () => Promise<void>): void {
+    this.commits.afterCommit(this.commits.manager(transaction), action);
+  }
+
+  private async record(em: EntityManager, command: RevocationCommand): Promise<RevocationOutcome> {
+    const outcome = await this.applyRevocation(em, command);
+    await em.insert(RevocationAuditEntity, {
+      kind: command.target.kind,
+      target: auditTarget(command).slice(0, 255),
+      reason: String(command.reason).slice(0, 64),
+      actor: command.actor ? command.actor.slice(0, 255) : null,
+      count: outcome.count,
+      createdAt: command.at,
+    });
+    return outcome;
   }
 
   createSession(session: SessionRecord): Promise<RevocationChange> {
@@ -184,6 +210,9 @@ export class TypeOrmRevocationStore implements RevocationStore {
           rotatedAt: r.at,
           lastSeenAt: r.at,
           ...(r.ip ? { lastIp: r.ip } : {}),
+          ...(r.claims
+            ? { roles: JSON.stringify(r.claims.roles), claimsVersion: r.claims.version }
+            : {}),
         })
         .where('id = :id AND refresh_jti = :expected AND revoked_at IS NULL', {
           id: r.sessionId,
@@ -215,7 +244,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
         expiresAt: LessThanOrEqual(now),
       });
       const versions = await changes.delete({
-        kind: In(['user', 'global']),
+        kind: In([...VERSION_KINDS]),
         createdAt: LessThanOrEqual(now - VERSION_CHANGE_RETENTION_MS),
       });
       const sessions = await this.dataSource
@@ -231,11 +260,16 @@ export class TypeOrmRevocationStore implements RevocationStore {
   ): Promise<RevocationOutcome> {
     const t = command.target;
     switch (t.kind) {
-      case 'jti':
+      case 'jti': {
+        // A retry of a revocation whose answer was lost ends nothing more.
+        const known = await em.getRepository(RevocationChangeEntity).exists({
+          where: { kind: 'jti', target: t.jti, expiresAt: MoreThan(command.at) },
+        });
         return {
-          count: 1,
+          count: known ? 0 : 1,
           changes: [await this.appendChange(em, 'jti', t.jti, 0, t.expiresAt, command.at)],
         };
+      }
       case 'session':
         return this.revokeSessions(em, command, [t.sessionId]);
       case 'ip': {
@@ -262,6 +296,14 @@ export class TypeOrmRevocationStore implements RevocationStore {
         return {
           count,
           changes: [await this.appendChange(em, 'global', '*', version, 0, command.at)],
+        };
+      }
+      case 'claims': {
+        const count = await this.countActive(em, command.at, t.subject);
+        const version = await this.bumpVersion(em, 'claims', t.subject, command.at);
+        return {
+          count,
+          changes: [await this.appendChange(em, 'claims', t.subject, version, 0, command.at)],
         };
       }
     }
@@ -324,38 +366,30 @@ export class TypeOrmRevocationStore implements RevocationStore {
 
   private async bumpVersion(
     em: EntityManager,
-    scope: 'user' | 'global',
+    scope: RevocationVersionEntity['scope'],
     subject: string,
     at: number,
   ): Promise<number> {
-    const table = this.table('jwt_revocation_version');
-    const type = em.connection.options.type;
-    const [p1, p2, p3] = this.placeholders(3);
-    // The revocation time only grows, whatever order concurrent revocations commit in.
-    const increment =
-      type === 'mysql' || type === 'mariadb'
-        ? 'ON DUPLICATE KEY UPDATE version = version + 1, revoked_at = GREATEST(revoked_at, VALUES(revoked_at))'
-        : `ON CONFLICT (scope, subject) DO UPDATE SET version = ${table}.version + 1,
-            revoked_at = ${this.sqlite ? 'MAX' : 'GREATEST'}(${table}.revoked_at, excluded.revoked_at)`;
-    await em.query(
-      `INSERT INTO ${table} (scope, subject, version, revoked_at) VALUES (${p1}, ${p2}, 1, ${p3}) ${increment}`,
-      [scope, subject, at],
-    );
+    await em.query(this.dialect.raiseVersion(this.table('jwt_revocation_version')), [
+      scope,
+      subject,
+      at,
+    ]);
     const row = await em.getRepository(RevocationVersionEntity).findOneByOrFail({ scope, subject });
     return row.version;
   }
 
-  private async readVersions(em: EntityManager, subject: string): Promise<Versions> {
+  private async readVersions(em: EntityManager, subject: string): Promise<RevocationVersions> {
     const rows = await em.getRepository(RevocationVersionEntity).find({
       where: [
         { scope: 'user', subject },
+        { scope: 'claims', subject },
         { scope: 'global', subject: '*' },
       ],
     });
-    return {
-      user: rows.find((r) => r.scope === 'user')?.version ?? 0,
-      global: rows.find((r) => r.scope === 'global')?.version ?? 0,
-    };
+    const of = (scope: RevocationVersionEntity['scope']) =>
+      rows.find((r) => r.scope === scope)?.version ?? 0;
+    return { user: of('user'), global: of('global'), claims: of('claims') };
   }
 
   private async appendChange(
@@ -381,15 +415,9 @@ export class TypeOrmRevocationStore implements RevocationStore {
     return this.dataSource.driver.escape(name);
   }
 
-  /** `$1, $2` on Postgres, `?, ?` elsewhere. */
-  private placeholders(count: number): string[] {
-    const postgres = this.dataSource.options.type === 'postgres';
-    return Array.from({ length: count }, (_, i) => (postgres ? `$${i + 1}` : '?'));
-  }
-
-  /** SQLite has one connection: transactions from concurrent requests would interleave, so writes queue. */
+  /** Queues writes where the dialect needs it (SQLite's one connection). */
   private write<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.sqlite) return work();
+    if (!this.dialect.serialisesWrites) return work();
     const run = this.writeQueue.then(work, work);
     this.writeQueue = run.catch(() => undefined);
     return run;

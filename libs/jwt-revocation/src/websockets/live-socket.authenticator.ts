@@ -6,6 +6,7 @@ import {
   InvalidTokenException,
   rejectionReason,
   RevocationUnavailableException,
+  ClaimsChangedException,
   TokenRevokedException,
 } from '../jwt-revocation.exceptions';
 import { LIVE_CLOSE_CODE, LiveConnectionRegistry } from '../live/live-connection.registry';
@@ -71,11 +72,13 @@ export function liveClaimsOf(socket: object): AccessTokenClaims | undefined {
  * Authenticates a WebSocket at connection time, in a gateway's `handleConnection(client, request)`:
  * the token comes from the `bearer.<jwt>` subprotocol; it is verified and checked for revocation
  * like an HTTP request, and the socket is then registered so that it is closed with
- * `4401 token_revoked` when the token is revoked and `4401 token_expired` when it expires, unless the
+ * `4401 token_revoked` when the token is revoked (`4401 claims_changed` after a claims change: refresh
+ * the token and reconnect) and `4401 token_expired` when it expires, unless the
  * client sends `{ "event": "reauthenticate", "data": { "token": "<new access token>" } }` first.
- * A refused socket is closed at once: `4401 invalid_token`/`token_required`/`token_revoked`,
- * `4403 insufficient_scope`, `1013 revocation_unavailable`. Roles: pass `{ gateway: this }` to
- * apply the gateway's `@AuthorizeSocket(...roles)`, or `{ roles }`; a renewal must carry them too.
+ * A refused socket is closed at once: `4401 invalid_token`/`token_required`/`token_revoked`/
+ * `claims_changed`, `4403 insufficient_scope`, `1013 revocation_unavailable`. Roles: pass
+ * `{ gateway: this }` to apply the gateway's `@AuthorizeSocket(...roles)`, or `{ roles }`; a renewal
+ * must carry them too.
  */
 @Injectable()
 export class LiveSocketAuthenticator {
@@ -257,6 +260,8 @@ export class LiveSocketAuthenticator {
       close(LIVE_FORBIDDEN_CLOSE_CODE, 'insufficient_scope');
     } else if (error instanceof RevocationUnavailableException) {
       close(LIVE_UNAVAILABLE_CLOSE_CODE, 'revocation_unavailable');
+    } else if (error instanceof ClaimsChangedException) {
+      close(LIVE_CLOSE_CODE, 'claims_changed');
     } else if (error instanceof TokenRevokedException) {
       close(LIVE_CLOSE_CODE, 'token_revoked');
     } else if (error instanceof HttpException || error instanceof Error) {
