@@ -12,6 +12,7 @@ export type {
   JwtAsymmetricKey,
   JwtRevocationModuleOptions,
   RevocationMode,
+  VerifiedTokenCacheOptions,
 } from './jwt-revocation.options';
 export { validateJwtRevocationOptions } from './jwt-revocation.config';
 export { JwtRevocationGuard } from './jwt-revocation.guard';

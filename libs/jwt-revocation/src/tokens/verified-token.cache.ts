@@ -1,0 +1,95 @@
+import type { RingKey } from './key-ring';
+import type { AccessTokenClaims } from './token.claims';
+
+/** What a verified access token left behind: its claims and what must be checked again on every use. */
+export interface VerifiedToken {
+  readonly claims: AccessTokenClaims;
+  /** The key that verified it: the entry goes when that key leaves the ring. */
+  readonly key: RingKey;
+  readonly bytes: number;
+}
+
+interface Slot extends VerifiedToken {
+  /** Set by every hit, cleared when eviction passes over the entry (second chance). */
+  used: boolean;
+}
+
+/**
+ * Estimated bytes an entry holds besides its token string and claims: the Map slot, the entry and
+ * the claims object's own fields (measured by the bench's memory probe; see bench/README.md).
+ */
+const ENTRY_OVERHEAD_BYTES = 400;
+
+/**
+ * Access tokens that passed signature and claims verification, keyed on the exact token string (a
+ * hash, prefix or decoded form could map a forged or different token onto cached claims), bounded
+ * in entries and estimated bytes. Eviction is second-chance (CLOCK): a hit only sets a flag, so
+ * lookups never reorder the Map, and a flood of tokens seen once is evicted before the tokens in
+ * use. Only successes are stored; the caller re-checks every time-dependent claim on each hit.
+ */
+export class VerifiedTokenCache {
+  private readonly slots = new Map<string, Slot>();
+  private totalBytes = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Estimated bytes held (token strings, claims and per-entry overhead). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  get(token: string): VerifiedToken | undefined {
+    const slot = this.slots.get(token);
+    if (slot) slot.used = true;
+    return slot;
+  }
+
+  /** Stores a verified token; `payloadLength` is the length of its encoded payload segment. */
+  set(token: string, claims: AccessTokenClaims, key: RingKey, payloadLength: number): void {
+    if (this.maxEntries === 0) return;
+    // base64url carries 3 bytes per 4 characters; a parsed claim costs about as much as its JSON.
+    const bytes = token.length + Math.ceil((payloadLength * 3) / 4) + ENTRY_OVERHEAD_BYTES;
+    if (bytes > this.maxBytes) return;
+    this.delete(token);
+    this.slots.set(token, { claims, key, bytes, used: false });
+    this.totalBytes += bytes;
+    while (this.slots.size > this.maxEntries || this.totalBytes > this.maxBytes) this.evictOne();
+  }
+
+  delete(token: string): void {
+    const slot = this.slots.get(token);
+    if (!slot) return;
+    this.slots.delete(token);
+    this.totalBytes -= slot.bytes;
+  }
+
+  /** Drops every token `key` verified. */
+  deleteKey(key: RingKey): void {
+    for (const [token, slot] of this.slots) if (slot.key === key) this.delete(token);
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.totalBytes = 0;
+  }
+
+  private evictOne(): void {
+    for (const [token, slot] of this.slots) {
+      this.slots.delete(token);
+      if (slot.used) {
+        slot.used = false;
+        this.slots.set(token, slot);
+      } else {
+        this.totalBytes -= slot.bytes;
+        return;
+      }
+    }
+  }
+}
