@@ -5,6 +5,8 @@ import {
 } from '../jwt-revocation.exceptions';
 
 const AUTHORIZATION = /^(\S+)(?: +(.*))?$/;
+/** `Bearer <b64token>` (RFC 6750 §2.1), the form nearly every request has: no whitespace to trim or refuse. */
+const PLAIN_BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] [A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * The RFC 6750 bearer token of an `Authorization` header value. Throws `MissingTokenException` when
@@ -17,6 +19,7 @@ export function extractBearerToken(header: unknown): string {
   if (typeof header !== 'string') {
     throw new InvalidRequestException('More than one Authorization header');
   }
+  if (PLAIN_BEARER.test(header)) return header.slice(7);
   const match = AUTHORIZATION.exec(header);
   if (!match || match[1].toLowerCase() !== 'bearer') throw new MissingTokenException();
   const token = match[2]?.trim();
