@@ -106,7 +106,7 @@ export interface JwtRevocationModuleOptions {
    * clock tolerance are checked again on every request, and so is revocation; refused tokens are
    * never stored, and tokens of a key retired from the ring are dropped. Bounded by `maxEntries`
    * (default 10000; `0` turns the cache off) and `maxBytes`, an estimate of the memory held
-   * (token, claims and overhead, about 1 KB per typical token; default 16777216, 16 MB): the least
+   * (token, claims and overhead, about 600 bytes per typical token; default 16777216, 16 MB): the least
    * recently used go first. Claims returned by the verifier are frozen, as requests share them.
    */
   verifiedTokenCache?: VerifiedTokenCacheOptions;

@@ -18,7 +18,7 @@ interface Slot extends VerifiedToken {
  * Estimated bytes an entry holds besides its token string and claims: the Map slot, the entry and
  * the claims object's own fields (measured by the bench's memory probe; see bench/README.md).
  */
-const ENTRY_OVERHEAD_BYTES = 400;
+const ENTRY_OVERHEAD_BYTES = 120;
 
 /**
  * Access tokens that passed signature and claims verification, keyed on the exact token string (a
