@@ -10,8 +10,10 @@ export interface VerifiedToken {
 }
 
 interface Slot extends VerifiedToken {
-  /** Set by every hit, cleared when eviction passes over the entry (second chance). */
+  /** Set by every hit, cleared when the eviction hand passes over the entry (second chance). */
   used: boolean;
+  /** Position in the ring the eviction hand walks. */
+  index: number;
 }
 
 /**
@@ -24,11 +26,17 @@ const ENTRY_OVERHEAD_BYTES = 120;
  * Access tokens that passed signature and claims verification, keyed on the exact token string (a
  * hash, prefix or decoded form could map a forged or different token onto cached claims), bounded
  * in entries and estimated bytes. Eviction is second-chance (CLOCK): a hit only sets a flag, so
- * lookups never reorder the Map, and a flood of tokens seen once is evicted before the tokens in
- * use. Only successes are stored; the caller re-checks every time-dependent claim on each hit.
+ * lookups never reorder anything, and a hand walks a ring of the tokens, evicting the first one not
+ * used since it last passed (evicting the oldest entry of a Map instead would skip the holes its
+ * deletions leave, a cost that grows with the churn). A flood of tokens seen once is evicted before
+ * the tokens in use. Only successes are stored; the caller re-checks every time-dependent claim on
+ * each hit.
  */
 export class VerifiedTokenCache {
   private readonly slots = new Map<string, Slot>();
+  private ring: (string | undefined)[] = [];
+  private free: number[] = [];
+  private hand = 0;
   private totalBytes = 0;
 
   constructor(
@@ -58,15 +66,20 @@ export class VerifiedTokenCache {
     const bytes = token.length + Math.ceil((payloadLength * 3) / 4) + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
     this.delete(token);
-    this.slots.set(token, { claims, key, bytes, used: false });
+    while (this.slots.size >= this.maxEntries || this.totalBytes + bytes > this.maxBytes)
+      this.evictOne();
+    const index = this.free.pop() ?? this.ring.length;
+    this.ring[index] = token;
+    this.slots.set(token, { claims, key, bytes, used: false, index });
     this.totalBytes += bytes;
-    while (this.slots.size > this.maxEntries || this.totalBytes > this.maxBytes) this.evictOne();
   }
 
   delete(token: string): void {
     const slot = this.slots.get(token);
     if (!slot) return;
     this.slots.delete(token);
+    this.ring[slot.index] = undefined;
+    this.free.push(slot.index);
     this.totalBytes -= slot.bytes;
   }
 
@@ -77,19 +90,21 @@ export class VerifiedTokenCache {
 
   clear(): void {
     this.slots.clear();
+    this.ring = [];
+    this.free = [];
+    this.hand = 0;
     this.totalBytes = 0;
   }
 
+  /** Called only while an entry is held, so the hand finds one within two turns of the ring. */
   private evictOne(): void {
-    for (const [token, slot] of this.slots) {
-      this.slots.delete(token);
-      if (slot.used) {
-        slot.used = false;
-        this.slots.set(token, slot);
-      } else {
-        this.totalBytes -= slot.bytes;
-        return;
-      }
+    for (;;) {
+      if (this.hand >= this.ring.length) this.hand = 0;
+      const token = this.ring[this.hand++];
+      if (token === undefined) continue;
+      const slot = this.slots.get(token)!;
+      if (slot.used) slot.used = false;
+      else return this.delete(token);
     }
   }
 }
