@@ -55,6 +55,35 @@ describe('VerifiedTokenCache', () => {
     }
   });
 
+  it('admits about one new token in 8 while full and missing, and still admits a token that recurs', () => {
+    const cache = new VerifiedTokenCache(100, 1 << 24);
+    const seen = (token: string) => {
+      if (cache.get(token)) return true;
+      cache.set(token, claims, keyA, 100);
+      return false;
+    };
+    for (let i = 0; i < 5_000; i++) seen(`flood-${i}`);
+    const last = Array.from({ length: 800 }, (_, i) => `flood-${4_200 + i}`);
+    const kept = last.filter((t) => cache.get(t) !== undefined).length;
+    expect(kept).toBeGreaterThan(50);
+    expect(kept).toBeLessThan(200);
+    // Interleaved with one other new token each time: a counter would admit only one of the two.
+    const admittedAfter: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      let attempts = 0;
+      for (let i = 0; !seen(`recurring-${round}`); i++) {
+        attempts++;
+        seen(`more-${round}-${i}`);
+      }
+      admittedAfter.push(attempts);
+    }
+    const mean = admittedAfter.reduce((a, b) => a + b, 0) / admittedAfter.length;
+    // Geometric with p = 1/8: a mean of 8, whose estimate over 50 rounds stays well under 20.
+    expect(mean).toBeGreaterThan(2);
+    expect(mean).toBeLessThan(20);
+    expect(cache.size).toBeLessThanOrEqual(100);
+  });
+
   it('evicts by bytes as well as by entries, and skips an entry larger than the whole budget', () => {
     const cache = new VerifiedTokenCache(1000, 5_000);
     for (let i = 0; i < 100; i++) cache.set(`t${i}`.padEnd(300, '.'), claims, keyA, 400);

@@ -21,6 +21,13 @@ interface Slot extends VerifiedToken {
  * the claims object's own fields (measured by the bench's memory probe; see bench/README.md).
  */
 const ENTRY_OVERHEAD_BYTES = 120;
+/** Lookups per window of the hit rate that decides whether a full cache admits every new token. */
+const WINDOW = 1024;
+/**
+ * While churning, a new token is admitted with this probability: at random, as a counter would
+ * starve a token whose requests keep falling between two admissions.
+ */
+const CHURN_ADMISSION = 1 / 8;
 
 /**
  * Access tokens that passed signature and claims verification, keyed on the exact token string (a
@@ -29,8 +36,10 @@ const ENTRY_OVERHEAD_BYTES = 120;
  * lookups never reorder anything, and a hand walks a ring of the tokens, evicting the first one not
  * used since it last passed (evicting the oldest entry of a Map instead would skip the holes its
  * deletions leave, a cost that grows with the churn). A flood of tokens seen once is evicted before
- * the tokens in use. Only successes are stored; the caller re-checks every time-dependent claim on
- * each hit.
+ * the tokens in use. While the cache is full and most lookups miss (every request a new token),
+ * a new token is admitted with a chance of one in 8: evicting for tokens that will not come back is pure cost, and
+ * a token that does come back is admitted after a few requests. Only successes are stored; the
+ * caller re-checks every time-dependent claim on each hit.
  */
 export class VerifiedTokenCache {
   private readonly slots = new Map<string, Slot>();
@@ -38,6 +47,9 @@ export class VerifiedTokenCache {
   private free: number[] = [];
   private hand = 0;
   private totalBytes = 0;
+  private lookups = 0;
+  private hits = 0;
+  private churning = false;
 
   constructor(
     readonly maxEntries: number,
@@ -55,7 +67,14 @@ export class VerifiedTokenCache {
 
   get(token: string): VerifiedToken | undefined {
     const slot = this.slots.get(token);
-    if (slot) slot.used = true;
+    if (slot) {
+      slot.used = true;
+      this.hits++;
+    }
+    if (++this.lookups === WINDOW) {
+      this.churning = this.hits * 2 < WINDOW;
+      this.lookups = this.hits = 0;
+    }
     return slot;
   }
 
@@ -65,6 +84,8 @@ export class VerifiedTokenCache {
     // base64url carries 3 bytes per 4 characters; a parsed claim costs about as much as its JSON.
     const bytes = token.length + Math.ceil((payloadLength * 3) / 4) + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
+    const full = this.slots.size >= this.maxEntries || this.totalBytes + bytes > this.maxBytes;
+    if (full && this.churning && Math.random() >= CHURN_ADMISSION) return;
     this.delete(token);
     while (this.slots.size >= this.maxEntries || this.totalBytes + bytes > this.maxBytes)
       this.evictOne();
