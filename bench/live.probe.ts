@@ -1,19 +1,15 @@
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { fork } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import {
   AccessTokenClaims,
-  JwtRevocationModule,
   LiveConnectionRegistry,
-  MemoryRevocationStore,
   RevocationService,
   SessionService,
 } from 'nestjs-jwt-revocation';
 import { LiveSocketAuthenticator, selectSubprotocol } from 'nestjs-jwt-revocation/websockets';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BENCH_SECRET, now } from './bench.shared';
+import { benchContext, collectGarbage as gc, runProbe } from './bench.context';
+import { now } from './bench.shared';
 import type { LiveClientReply, LiveClientRequest, LiveProbeResult } from './bench.messages';
 
 /**
@@ -30,33 +26,13 @@ import type { LiveClientReply, LiveClientRequest, LiveProbeResult } from './benc
 const SOCKETS = Number(process.env.SOCKETS ?? 10_000);
 const SESSIONS = 100;
 
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('run with --expose-gc');
-  collect();
-  collect();
-}
-
 function heapMb(): number {
   const m = process.memoryUsage();
   return (m.heapUsed + m.external) / 1048576;
 }
 
 async function main(): Promise<LiveProbeResult> {
-  @Module({
-    imports: [
-      JwtRevocationModule.forRoot({
-        secret: BENCH_SECRET,
-        store: new MemoryRevocationStore(),
-        allowInMemoryStoreInProduction: true,
-        pollInterval: 0,
-        purgeInterval: 0,
-      }),
-    ],
-    providers: [LiveSocketAuthenticator],
-  })
-  class LiveModule {}
-  const app = await NestFactory.createApplicationContext(LiveModule, { logger: false });
+  const app = await benchContext({}, [LiveSocketAuthenticator]);
   const sessions = app.get(SessionService);
   const revocations = app.get(RevocationService);
   const registry = app.get(LiveConnectionRegistry);
@@ -139,13 +115,4 @@ async function main(): Promise<LiveProbeResult> {
   };
 }
 
-void main().then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    process.exit(0);
-  },
-  (error) => {
-    process.stderr.write(`${String(error?.stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runProbe(main);

@@ -1,8 +1,6 @@
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { createHmac } from 'node:crypto';
-import { JwtRevocationModule, MemoryRevocationStore, TokenVerifier } from 'nestjs-jwt-revocation';
+import { TokenVerifier } from 'nestjs-jwt-revocation';
+import { benchContext, collectGarbage as gc, runProbe } from './bench.context';
 import type { MemoryProbeResult } from './bench.messages';
 import { BENCH_SECRET, newRevocationCache, randomIds } from './bench.shared';
 
@@ -12,13 +10,6 @@ import { BENCH_SECRET, newRevocationCache, randomIds } from './bench.shared';
  * claims and entries it keeps; each token is made and verified in turn, so only the cache holds it).
  */
 const TOKENS = 100_000;
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('run with --expose-gc');
-  collect();
-  collect();
-}
 
 function revocationCacheMb() {
   const targets = randomIds(1_000_000);
@@ -66,20 +57,9 @@ function accessToken(i: number, ids: string[], now: number): string {
 }
 
 async function tokenCacheMb() {
-  @Module({
-    imports: [
-      JwtRevocationModule.forRoot({
-        secret: BENCH_SECRET,
-        store: new MemoryRevocationStore(),
-        allowInMemoryStoreInProduction: true,
-        pollInterval: 0,
-        purgeInterval: 0,
-        verifiedTokenCache: { maxEntries: TOKENS, maxBytes: 2 ** 31 - 1 },
-      }),
-    ],
-  })
-  class MemoryModule {}
-  const app = await NestFactory.createApplicationContext(MemoryModule, { logger: false });
+  const app = await benchContext({
+    verifiedTokenCache: { maxEntries: TOKENS, maxBytes: 2 ** 31 - 1 },
+  });
   const verifier = app.get(TokenVerifier);
   const ids = randomIds(2 * TOKENS);
   const now = Math.floor(Date.now() / 1000);
@@ -94,21 +74,14 @@ async function tokenCacheMb() {
   return { measured, estimated: bytes / 1048576 };
 }
 
-async function main() {
+async function main(): Promise<MemoryProbeResult> {
   const revocations = revocationCacheMb();
   const tokens = await tokenCacheMb();
-  const result: MemoryProbeResult = {
+  return {
     ...revocations,
     token_cache_100k_mb: tokens.measured,
     token_cache_100k_estimated_mb: tokens.estimated,
   };
-  process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-void main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${String(error?.stack ?? error)}\n`);
-    process.exit(1);
-  },
-);
+runProbe(main);

@@ -425,9 +425,11 @@ describe('TokenVerifier', () => {
       );
     });
 
-    it('rejects a valid token with any single character changed', () => {
+    it('rejects a valid token with any single character changed, the valid one cached', () => {
       const { verifier, key } = make();
       const valid = token(key);
+      expect(verifier.verifyAccessToken(valid).sub).toBe('u1');
+      expect(() => verifier.verifyAccessToken(`${valid} `)).toThrow(InvalidTokenException);
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
       fc.assert(
         fc.property(fc.nat(valid.length - 1), fc.constantFrom(...alphabet), (at, ch) => {
@@ -499,22 +501,6 @@ describe('TokenVerifier cache of verified tokens', () => {
     expect(verifier.verifyAccessToken(later).jti).toBe('j2');
     clock.set(NOW - 1);
     expect(reasonOf(() => verifier.verifyAccessToken(later))).toBe('not_yet_valid');
-  });
-
-  it('refuses every tampered copy of a cached token', () => {
-    const { verifier, key } = make();
-    const valid = token(key);
-    verifier.verifyAccessToken(valid);
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
-    fc.assert(
-      fc.property(fc.nat(valid.length - 1), fc.constantFrom(...alphabet), (at, ch) => {
-        fc.pre(valid[at] !== ch);
-        const tampered = valid.slice(0, at) + ch + valid.slice(at + 1);
-        expect(() => verifier.verifyAccessToken(tampered)).toThrow(InvalidTokenException);
-        expect(() => verifier.verifyAccessToken(`${valid} `)).toThrow(InvalidTokenException);
-      }),
-      { numRuns: 1000 },
-    );
   });
 
   it('drops and refuses the tokens of a key retired from the ring', () => {
