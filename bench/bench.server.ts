@@ -12,6 +12,11 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createVerifier } from 'fast-jwt';
+import { createSecretKey } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
@@ -26,7 +31,16 @@ import {
 } from 'nestjs-jwt-revocation';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { Adapter, BENCH_SECRET, BENCH_USER, LOADED, randomIds, Scenario } from './bench.shared';
+import type { ServerCpu, ServerReady } from './bench.messages';
+import {
+  Adapter,
+  BENCH_SECRET,
+  BENCH_USER,
+  HOSTILE_TOKENS,
+  LOADED,
+  randomIds,
+  Scenario,
+} from './bench.shared';
 
 const scenario = process.env.SCENARIO as Scenario;
 const adapter = (process.env.ADAPTER ?? 'fastify') as Adapter;
@@ -80,19 +94,51 @@ class VerifyOnlyGuard implements CanActivate {
   }
 }
 
-/** The strategy from the Nest docs' authentication chapter: passport-jwt with a string secret. */
+/**
+ * The strategy from the Nest docs' authentication chapter: passport-jwt with a string secret, or
+ * (the best stock configuration) the secret as a `KeyObject`, which spares jsonwebtoken from
+ * creating one per request.
+ */
 @Injectable()
 class StockJwtStrategy extends PassportStrategy(Strategy) {
   constructor() {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       ignoreExpiration: false,
-      secretOrKey: BENCH_SECRET,
+      // passport-jwt's types predate KeyObject; it hands the key to jsonwebtoken, which takes one.
+      secretOrKey:
+        scenario === 'stock-passport-keyobject'
+          ? (createSecretKey(Buffer.from(BENCH_SECRET)) as unknown as Buffer)
+          : BENCH_SECRET,
     });
   }
 
   validate(payload: { sub: string; jti: string }) {
     return { userId: payload.sub, jti: payload.jti };
+  }
+}
+
+/** fast-jwt's verifier with its cache (1,000 tokens, keyed on a hash of the token), as a guard. */
+@Injectable()
+class FastJwtGuard implements CanActivate {
+  private readonly verify = createVerifier({
+    key: BENCH_SECRET,
+    algorithms: ['HS256'],
+    cache: true,
+  }) as (token: string) => Record<string, unknown>;
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest();
+    const header = request.headers.authorization;
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
+      throw new UnauthorizedException();
+    }
+    try {
+      request.user = this.verify(header.slice(7));
+    } catch {
+      throw new UnauthorizedException();
+    }
+    return true;
   }
 }
 
@@ -133,9 +179,14 @@ function guardFor(s: Scenario): Type<CanActivate> | undefined {
       return VerifyOnlyGuard;
     case 'revocation-empty':
     case 'revocation-1m':
+    case 'revocation-uncached':
+    case 'revocation-hostile':
       return JwtRevocationGuard;
     case 'stock-passport':
+    case 'stock-passport-keyobject':
       return AuthGuard('jwt');
+    case 'fast-jwt-cached':
+      return FastJwtGuard;
     case 'naive-sqlite':
     case 'naive-postgres':
       return AuthGuard('naive');
@@ -152,6 +203,27 @@ function controllerFor(guard: Type<CanActivate> | undefined) {
   }
   if (guard) UseGuards(guard)(PingController);
   return PingController;
+}
+
+/** CPU and GC time of this server, read by the runner around each measurement (not guarded). */
+function cpuController() {
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
+  @Controller()
+  class CpuController {
+    @Get('__cpu')
+    cpu(): ServerCpu {
+      const { user, system } = process.cpuUsage();
+      return {
+        cpu_us: user + system,
+        gc_ms: gcMs,
+        heap_mb: process.memoryUsage().heapUsed / 2 ** 20,
+      };
+    }
+  }
+  return CpuController;
 }
 
 function dataSourceProvider() {
@@ -174,18 +246,22 @@ function dataSourceProvider() {
 
 async function main() {
   const naive = scenario === 'naive-sqlite' || scenario === 'naive-postgres';
+  const loaded = ['revocation-1m', 'revocation-uncached', 'revocation-hostile'].includes(scenario);
+  const uncached = scenario === 'verify-only' || scenario === 'revocation-uncached';
   @Module({
     imports: [
       JwtRevocationModule.forRoot({
         secret: BENCH_SECRET,
-        store: scenario === 'revocation-1m' ? new LoadedStore() : new MemoryRevocationStore(),
+        store: loaded ? new LoadedStore() : new MemoryRevocationStore(),
+        allowInMemoryStoreInProduction: true,
         pollInterval: 0,
         purgeInterval: 0,
+        ...(uncached && { verifiedTokenCache: { maxEntries: 0 } }),
       }),
     ],
-    controllers: [controllerFor(guardFor(scenario))],
+    controllers: [controllerFor(guardFor(scenario)), cpuController()],
     providers: [
-      ...(scenario === 'stock-passport' ? [StockJwtStrategy] : []),
+      ...(scenario.startsWith('stock-passport') ? [StockJwtStrategy] : []),
       ...(naive ? [dataSourceProvider(), NaiveJwtStrategy] : []),
     ],
   })
@@ -197,8 +273,17 @@ async function main() {
       : await NestFactory.create(BenchModule, { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
-  const pair = await app.get(SessionService).issue(BENCH_USER, { roles: ['user'] });
-  process.stdout.write(`READY ${port} ${pair.accessToken}\n`);
+  const sessions = app.get(SessionService);
+  const pair = await sessions.issue(BENCH_USER, { roles: ['user'] });
+  const ready: ServerReady = { type: 'ready', port, token: pair.accessToken };
+  if (scenario === 'revocation-hostile') {
+    const tokens: string[] = [];
+    for (let i = 0; i < HOSTILE_TOKENS; i++)
+      tokens.push((await sessions.issue(BENCH_USER, { roles: ['user'] })).accessToken);
+    ready.tokensFile = join(process.env.TOKENS_DIR!, `${adapter}-${scenario}.tokens`);
+    writeFileSync(ready.tokensFile, tokens.join('\n'));
+  }
+  process.stdout.write(JSON.stringify(ready) + '\n');
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 

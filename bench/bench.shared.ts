@@ -14,6 +14,10 @@ export type Scenario =
   | 'verify-only'
   | 'revocation-empty'
   | 'revocation-1m'
+  | 'revocation-uncached'
+  | 'revocation-hostile'
+  | 'stock-passport-keyobject'
+  | 'fast-jwt-cached'
   | 'stock-passport'
   | 'naive-sqlite'
   | 'naive-postgres';
@@ -23,6 +27,10 @@ export const SCENARIOS: Scenario[] = [
   'verify-only',
   'revocation-empty',
   'revocation-1m',
+  'revocation-uncached',
+  'revocation-hostile',
+  'stock-passport-keyobject',
+  'fast-jwt-cached',
   'stock-passport',
   'naive-sqlite',
   'naive-postgres',
@@ -30,13 +38,20 @@ export const SCENARIOS: Scenario[] = [
 
 export const SCENARIO_LABELS: Record<Scenario, string> = {
   'no-guard': 'no guard',
-  'verify-only': 'verify only (our verifier, no revocation)',
+  'verify-only': 'verify only (our verifier, uncached, no revocation)',
   'revocation-empty': 'revocation guard, empty',
   'revocation-1m': 'revocation guard, 1M jti + 100k sessions + 100k users',
-  'stock-passport': 'stock @nestjs/passport + passport-jwt (string secret)',
+  'revocation-uncached': 'revocation guard, 1M loaded, token cache off',
+  'revocation-hostile': 'revocation guard, 1M loaded, a different token per request',
+  'stock-passport-keyobject': 'stock @nestjs/passport + passport-jwt (KeyObject secret)',
+  'fast-jwt-cached': 'fast-jwt verifier with its cache (as a Nest guard)',
+  'stock-passport': 'stock @nestjs/passport + passport-jwt (string secret, Nest docs)',
   'naive-sqlite': 'stock guard + TypeORM jti lookup (SQLite)',
   'naive-postgres': 'stock guard + TypeORM jti lookup (Postgres)',
 };
+
+/** Distinct tokens the cache-hostile scenario cycles through: twice the default cache size. */
+export const HOSTILE_TOKENS = 20_000;
 
 /** Sizes of the loaded revocation state for `revocation-1m`. */
 export const LOADED = { jtis: 1_000_000, sessions: 100_000, users: 100_000 };

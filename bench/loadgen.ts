@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { connect, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type {
+  LoadGeneratorReply,
+  LoadGeneratorRequest,
+  LoadRequest,
+  LoadResult,
+} from './bench.messages';
 import { percentile } from './bench.shared';
 
 /**
@@ -13,8 +20,8 @@ import { percentile } from './bench.shared';
  * own core), in small batches on each timer tick; each latency is timed from when its request was
  * due (it waits for a free connection when all are busy), to the microsecond.
  *
- * In:  { id, url, token, connections, seconds, rate? }  or  { id, stop: true }
- * Out: { id, result: LoadResult }  or  { id, error }
+ * Messages: `LoadGeneratorRequest` in, `LoadGeneratorReply` out (bench.messages.ts). With a
+ * `tokensFile`, each request carries the next token of the file (the cache-hostile scenario).
  */
 const autocannon = require('autocannon') as (
   options: Record<string, unknown>,
@@ -22,25 +29,10 @@ const autocannon = require('autocannon') as (
 ) => { stop(): void };
 
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { total: number };
+  /** Seconds, measured by autocannon from its start to its stop. */
+  duration: number;
   latency: { p99: number; average: number };
-  non2xx: number;
-  errors: number;
-}
-
-export interface LoadRequest {
-  id: number;
-  url: string;
-  token: string;
-  connections: number;
-  seconds: number;
-  rate?: number;
-}
-
-export interface LoadResult {
-  rps: number;
-  p99: number;
-  mean: number;
   non2xx: number;
   errors: number;
 }
@@ -89,12 +81,13 @@ function paced(message: LoadRequest, rate: number): void {
     for (const c of connections) c.socket.destroy();
     const out: LoadResult = {
       rps: answered / elapsed,
+      requests: answered,
       p99: percentile(measured, 99),
       mean: answered ? sum / answered : 0,
       non2xx,
       errors,
     };
-    process.send!({ id: message.id, result: out });
+    reply({ id: message.id, result: out });
   };
   const settle = () => {
     if (++settled === total) finish();
@@ -172,30 +165,64 @@ function paced(message: LoadRequest, rate: number): void {
   fire();
 }
 
-process.on('message', (message: LoadRequest | { id: number; stop: true }) => {
-  if ('stop' in message) {
+function reply(message: LoadGeneratorReply): void {
+  process.send!(message);
+}
+
+const tokenFiles = new Map<string, string[]>();
+
+/** The `authorization` values of a tokens file, read once. */
+function authorizations(file: string): string[] {
+  let values = tokenFiles.get(file);
+  if (!values) {
+    values = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((token) => `Bearer ${token}`);
+    tokenFiles.set(file, values);
+  }
+  return values;
+}
+
+process.on('message', (message: LoadGeneratorRequest) => {
+  if (message.type === 'stop') {
     running.get(message.id)?.stop();
     return;
   }
   if (message.rate) return paced(message, message.rate);
+  const pool = message.tokensFile ? authorizations(message.tokensFile) : undefined;
+  let next = 0;
   const instance = autocannon(
     {
       url: message.url,
       connections: message.connections,
       duration: message.seconds,
+      // autocannon stops at its next sample tick: at the default 1 s, a 0.5 s slice ran for 1 s.
+      sampleInt: 100,
       headers: { authorization: `Bearer ${message.token}` },
+      ...(pool && {
+        requests: [
+          {
+            setupRequest: (request: { headers: Record<string, string> }) => {
+              request.headers = { ...request.headers, authorization: pool[next++ % pool.length] };
+              return request;
+            },
+          },
+        ],
+      }),
     },
     (error, result) => {
       running.delete(message.id);
-      if (error) return process.send!({ id: message.id, error: String(error) });
+      if (error) return reply({ id: message.id, error: String(error) });
       const out: LoadResult = {
-        rps: result.requests.average,
+        rps: result.requests.total / result.duration,
+        requests: result.requests.total,
         p99: result.latency.p99,
         mean: result.latency.average,
         non2xx: result.non2xx,
         errors: result.errors,
       };
-      process.send!({ id: message.id, result: out });
+      reply({ id: message.id, result: out });
     },
   );
   running.set(message.id, instance);

@@ -20,6 +20,7 @@ import {
   TypeOrmRevocationStore,
 } from 'nestjs-jwt-revocation/typeorm';
 import { DataSource } from 'typeorm';
+import type { PropagationLine, PropagationPhase } from './bench.messages';
 import { BENCH_SECRET, now, percentile } from './bench.shared';
 
 /**
@@ -162,7 +163,7 @@ async function phase(
   sessions: SessionService,
   revocations: RevocationService,
   name: string,
-) {
+): Promise<PropagationPhase> {
   const samples = Number(process.env.SAMPLES ?? 200);
   const gapMs = Number(process.env.GAP_MS ?? 20);
   const pairs = [];
@@ -215,14 +216,11 @@ async function runA() {
   const { app, ds } = await instance(false);
   const sessions = app.get(SessionService);
   const revocations = app.get(RevocationService);
-  process.stdout.write(
-    JSON.stringify({ ready: true, port: ready.port, token: ready.token, pid: ready.pid }) + '\n',
-  );
-  const idle = await phase(child, sessions, revocations, 'idle');
-  process.stdout.write(JSON.stringify({ transport: transportName, idle }) + '\n');
+  const line = (message: PropagationLine) => process.stdout.write(JSON.stringify(message) + '\n');
+  line({ type: 'ready', port: ready.port, token: ready.token, pid: ready.pid });
+  line({ type: 'idle', phase: await phase(child, sessions, revocations, 'idle') });
   await waitForGo();
-  const load = await phase(child, sessions, revocations, 'load');
-  process.stdout.write(JSON.stringify({ transport: transportName, load }) + '\n');
+  line({ type: 'load', phase: await phase(child, sessions, revocations, 'load') });
   child.send({ stop: true });
   await app.close();
   await ds.destroy();

@@ -1,3 +1,9 @@
+import type {
+  CheckProbeResult,
+  LiveProbeResult,
+  MemoryProbeResult,
+  PropagationPhase,
+} from './bench.messages';
 import { Adapter, SCENARIO_LABELS, SCENARIOS, Scenario } from './bench.shared';
 
 export interface ThroughputFigure {
@@ -6,9 +12,29 @@ export interface ThroughputFigure {
   rounds: number[];
 }
 
+/** `b` over `a` in back-to-back pairs: req/s ratio per pair, and the servers' CPU per request. */
+export interface PairedRatio {
+  /** Median of the per-pair req/s ratios. */
+  ratio: number;
+  pairs: number[];
+  min: number;
+  max: number;
+  /** Median of the per-pair ratios of CPU time per request (a over b: above 1, b is cheaper). */
+  cpu_ratio: number;
+  cpu_pairs: number[];
+  a_cpu_us_per_request: number;
+  b_cpu_us_per_request: number;
+  /** GC time of each server over all its slices. */
+  a_gc_ms: number;
+  b_gc_ms: number;
+  a_rps: number;
+}
+
 export interface BenchResults {
   date: string;
   quick: boolean;
+  /** Seconds from the runner's start to its report (the build before it not included). */
+  duration_s: number;
   machine: { cpus: string; cores: number; memory_gb: number; platform: string };
   versions: Record<string, string>;
   method: string;
@@ -26,26 +52,20 @@ export interface BenchResults {
     /** The same differences between two slices of verify-only: what the machine alone does. */
     control_p99_pairs: number[];
   };
-  paired_verify_only_vs_revocation_1m: { ratio: number; ratios: number[] };
-  check_ns: { calls: number; p50_ns: number; p99_ns: number; p999_ns: number };
-  memory_per_1m_jti: { heap_mb: number; array_buffers_mb: number; total_mb: number };
+  check_ns: CheckProbeResult;
+  memory_per_1m_jti: MemoryProbeResult;
+  live: LiveProbeResult;
   load_1m: Record<'sqlite' | 'postgres', { ready_ms: number; samples: number[] }>;
   revoke_user_ms: Record<'sqlite' | 'postgres', { live_1: number; live_10000: number }>;
   propagation_ms: Record<
     'redis' | 'postgres_notify' | 'polling',
-    Record<
-      'idle' | 'load',
-      {
-        p50: number;
-        p99: number;
-        samples: number;
-        /** How late B's event loop ran during the phase (perf_hooks.monitorEventLoopDelay). */
-        b_event_loop_delay_ms: { p99: number; max: number };
-      }
-    >
+    Record<'idle' | 'load', PropagationPhase>
   >;
   poll_interval_ms: number;
+  /** Paired ratios as numbers (`…_express` for Express), and round-median ratios (`…_rounds`, naive). */
   ratios: Record<string, number>;
+  /** Each paired ratio with its per-pair spread and CPU figures. */
+  ratio_pairs: Record<string, PairedRatio>;
   goals: { goal: string; measured: string; met: boolean }[];
 }
 
@@ -78,13 +98,27 @@ export function toMarkdown(r: BenchResults): string {
       `| ${SCENARIO_LABELS[s]} | ${fmt(f.rps)} | ${fmt(f.p99_ms, 1)} | ${fmt(e.rps)} | ${fmt(e.p99_ms, 1)} |`,
     );
   }
-  lines.push('', '## Ratios (Fastify, revocation guard with 1M entries over the other)', '');
-  lines.push('| ratio | value |', '| --- | ---: |');
-  for (const [k, v] of Object.entries(r.ratios)) lines.push(`| ${k} | ${fmt(v, 3)} |`);
+  lines.push('', '## Ratios from back-to-back pairs', '');
+  lines.push(
+    '| ratio | req/s ratio (median) | per pair | CPU per request ratio | CPU µs/request (b vs a) | GC ms (b vs a) |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+  );
+  for (const [k, p] of Object.entries(r.ratio_pairs)) {
+    lines.push(
+      `| ${k} | ${fmt(p.ratio, 3)} | ${fmt(p.min, 2)}–${fmt(p.max, 2)} (${p.pairs.length} pairs) | ${fmt(p.cpu_ratio, 3)} | ${fmt(p.b_cpu_us_per_request, 1)} vs ${fmt(p.a_cpu_us_per_request, 1)} | ${fmt(p.b_gc_ms, 0)} vs ${fmt(p.a_gc_ms, 0)} |`,
+    );
+  }
   lines.push(
     '',
-    `\`revocation_vs_verify_only\` is the median of per-pair ratios over ${r.paired_verify_only_vs_revocation_1m.ratios.length} back-to-back pairs (${r.paired_verify_only_vs_revocation_1m.ratios.map((x) => fmt(x, 3)).join(', ')}); \`revocation_vs_verify_only_rounds\` divides the two round medians of the table above.`,
+    'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices; "CPU per request" divides the servers\' own CPU time by the requests they answered, which a shared machine moves less than req/s.',
+    '',
+    '## Ratios from the round medians (Fastify)',
+    '',
+    '| ratio | value |',
+    '| --- | ---: |',
   );
+  for (const [k, v] of Object.entries(r.ratios).filter(([k]) => k.endsWith('_rounds')))
+    lines.push(`| ${k} | ${fmt(v, 3)} |`);
   lines.push('', '## Other figures', '');
   lines.push('| figure | value |', '| --- | ---: |');
   const h = r.half_load;
@@ -101,6 +135,17 @@ export function toMarkdown(r: BenchResults): string {
   );
   lines.push(
     `| memory per 1M revoked jti (heap + typed arrays, after GC) | ${fmt(r.memory_per_1m_jti.total_mb, 1)} MB (heap ${fmt(r.memory_per_1m_jti.heap_mb, 1)}, arrays ${fmt(r.memory_per_1m_jti.array_buffers_mb, 1)}) |`,
+  );
+  const m = r.memory_per_1m_jti;
+  lines.push(
+    `| verified-token cache holding 100k access tokens: measured heap / the cache's own estimate | ${fmt(m.token_cache_100k_mb, 1)} / ${fmt(m.token_cache_100k_estimated_mb, 1)} MB |`,
+  );
+  const l = r.live;
+  lines.push(
+    `| live connections: registry memory for ${fmt(l.sockets)} idle sockets (per socket) | ${fmt(l.registry_mb, 1)} MB (${fmt(l.registry_bytes_per_socket)} B) |`,
+    `| live connections: server heap + external for ${fmt(l.sockets)} real \`ws\` sockets | ${fmt(l.real_sockets_mb, 1)} MB |`,
+    `| live connections: user-wide revocation closing ${fmt(l.sockets)} sockets: on this instance / until every client saw 4401 | ${fmt(l.revoke_user_fan_out_ms, 1)} / ${fmt(l.revoke_user_all_clients_closed_ms, 1)} ms |`,
+    `| live connections: user-wide revocation of a user with no socket, ${fmt(l.sockets)} registered | ${fmt(l.revoke_other_user_ms, 2)} ms |`,
   );
   lines.push(
     `| fresh instance loads 1M revocations and is ready: SQLite / Postgres | ${fmt(r.load_1m.sqlite.ready_ms)} / ${fmt(r.load_1m.postgres.ready_ms)} ms |`,

@@ -14,6 +14,7 @@ export type {
   JwtAsymmetricKey,
   JwtRevocationModuleOptions,
   RevocationMode,
+  VerifiedTokenCacheOptions,
 } from './jwt-revocation.options';
 export { validateJwtRevocationOptions } from './jwt-revocation.config';
 export { JwtRevocationGuard } from './jwt-revocation.guard';

@@ -23,6 +23,7 @@ export class JwtRevocationConfig {
   readonly failureMode: FailureMode;
   readonly refreshReuseGraceMs: number;
   readonly maxTokenLength: number;
+  readonly verifiedTokenCache: { maxEntries: number; maxBytes: number };
   readonly errorDetail: ErrorDetail;
   readonly pollIntervalMs: number;
   readonly maxStalenessMs: number;
@@ -70,6 +71,20 @@ export class JwtRevocationConfig {
       'actionable',
     );
     this.maxTokenLength = integer('maxTokenLength', options.maxTokenLength, 8192, 256);
+    this.verifiedTokenCache = {
+      maxEntries: integer(
+        'verifiedTokenCache.maxEntries',
+        options.verifiedTokenCache?.maxEntries,
+        10_000,
+        0,
+      ),
+      maxBytes: integer(
+        'verifiedTokenCache.maxBytes',
+        options.verifiedTokenCache?.maxBytes,
+        16 << 20,
+        0,
+      ),
+    };
     this.pollIntervalMs = seconds('pollInterval', options.pollInterval, 1, 0);
     this.maxStalenessMs = seconds('maxStaleness', options.maxStaleness, 5, 0);
     this.purgeIntervalMs = seconds('purgeInterval', options.purgeInterval, 3600, 0);

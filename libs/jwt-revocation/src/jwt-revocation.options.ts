@@ -44,6 +44,14 @@ export interface LoadedClaims {
  */
 export type ClaimsLoader = (subject: string) => Promise<LoadedClaims | null> | LoadedClaims | null;
 
+/** Bounds of the cache of verified access tokens; see `verifiedTokenCache`. */
+export interface VerifiedTokenCacheOptions {
+  /** Most tokens kept. Default 10000. `0` turns the cache off. */
+  maxEntries?: number;
+  /** Most estimated bytes kept (token strings, claims, per-entry overhead). Default 16777216 (16 MB). */
+  maxBytes?: number;
+}
+
 /**
  * Options of `JwtRevocationModule.forRoot()` / `forRootAsync()`.
  * Durations are in seconds.
@@ -118,6 +126,16 @@ export interface JwtRevocationModuleOptions {
   errorDetail?: ErrorDetail;
   /** Tokens longer than this many characters are refused before any parsing. Default 8192. */
   maxTokenLength?: number;
+  /**
+   * Access tokens already verified are remembered, keyed on the exact token string, so that a
+   * repeated token skips the signature and the parsing of its claims. `exp`, `nbf`, `iat` and the
+   * clock tolerance are checked again on every request, and so is revocation; refused tokens are
+   * never stored, and tokens of a key retired from the ring are dropped. Bounded by `maxEntries`
+   * (default 10000; `0` turns the cache off) and `maxBytes`, an estimate of the memory held
+   * (token, claims and overhead, about 600 bytes per typical token; default 16777216, 16 MB): the least
+   * recently used go first. Claims returned by the verifier are frozen, as requests share them.
+   */
+  verifiedTokenCache?: VerifiedTokenCacheOptions;
   /** How often each instance reads new revocations from the store (the safety net across instances). Default 1. `0` disables. */
   pollInterval?: number;
   /** An instance whose cache has not been confirmed fresh for this long stops trusting it. Default 5. `0` disables. */

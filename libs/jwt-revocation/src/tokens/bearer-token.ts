@@ -5,6 +5,7 @@ import {
 } from '../jwt-revocation.exceptions';
 
 const AUTHORIZATION = /^(\S+)(?: +(.*))?$/;
+const WHITESPACE = /\s/;
 
 /**
  * The RFC 6750 bearer token of an `Authorization` header value. Throws `MissingTokenException` when
@@ -17,12 +18,27 @@ export function extractBearerToken(header: unknown): string {
   if (typeof header !== 'string') {
     throw new InvalidRequestException('More than one Authorization header');
   }
+  const plain = plainBearerToken(header);
+  if (plain !== undefined) return plain;
   const match = AUTHORIZATION.exec(header);
   if (!match || match[1].toLowerCase() !== 'bearer') throw new MissingTokenException();
   const token = match[2]?.trim();
   if (!token) throw new InvalidRequestException('The Bearer scheme needs a token');
   if (/\s/.test(token)) throw new InvalidTokenException('malformed', 'Malformed bearer token');
   return token;
+}
+
+/**
+ * The token of `Bearer <token>` with one space and no whitespace in the token, the form nearly
+ * every request has, read without the full grammar (whose result it is): a scan cheaper than a regex
+ * over a few hundred characters, on every request.
+ */
+function plainBearerToken(header: string): string | undefined {
+  if (header.length < 8 || header.charCodeAt(6) !== 32) return undefined;
+  const scheme = header.slice(0, 6);
+  if (scheme !== 'Bearer' && scheme.toLowerCase() !== 'bearer') return undefined;
+  const token = header.slice(7);
+  return WHITESPACE.test(token) ? undefined : token;
 }
 
 /**

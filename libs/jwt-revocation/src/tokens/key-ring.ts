@@ -13,11 +13,12 @@ export interface RingKey {
 const MIN_HS256_BYTES = 32;
 const MIN_RSA_BITS = 2048;
 
-/** The configured keys, indexed by `kid`, with one signing key. Built once at startup. */
+/** The configured keys, indexed by `kid`, with one signing key. Built at startup; keys may be retired. */
 export class KeyRing {
   readonly signing: RingKey;
   private readonly byKid = new Map<string, RingKey>();
   private readonly unnamed?: RingKey;
+  private retiredListeners: ((key: RingKey) => void)[] = [];
 
   constructor(keys: RingKey[], signingKid?: string) {
     if (keys.length === 0) throw new Error('jwt-revocation: configure `secret` or `keys`.');
@@ -49,6 +50,26 @@ export class KeyRing {
     const key =
       kid === undefined ? this.unnamed : typeof kid === 'string' ? this.byKid.get(kid) : undefined;
     return key && key.alg === alg ? key : undefined;
+  }
+
+  /**
+   * Takes a verification key out of the ring (after a rotation, or when it leaked): tokens it
+   * signed are refused from then on, including any a cache had already verified. The signing key
+   * cannot be retired. Returns false when no key has that `kid`.
+   */
+  retire(kid: string): boolean {
+    const key = this.byKid.get(kid);
+    if (!key) return false;
+    if (key === this.signing) throw new Error(`jwt-revocation: key "${kid}" signs new tokens.`);
+    this.byKid.delete(kid);
+    for (const listener of this.retiredListeners) listener(key);
+    return true;
+  }
+
+  /** Calls `listener` with each key retired from now on; returns the unsubscribe function. */
+  onRetired(listener: (key: RingKey) => void): () => void {
+    this.retiredListeners = [...this.retiredListeners, listener];
+    return () => (this.retiredListeners = this.retiredListeners.filter((l) => l !== listener));
   }
 
   /** Public keys as a JWK Set (RFC 7517), for `/.well-known/jwks.json`. Empty for HS256. */

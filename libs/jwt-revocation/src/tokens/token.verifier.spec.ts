@@ -425,9 +425,11 @@ describe('TokenVerifier', () => {
       );
     });
 
-    it('rejects a valid token with any single character changed', () => {
+    it('rejects a valid token with any single character changed, the valid one cached', () => {
       const { verifier, key } = make();
       const valid = token(key);
+      expect(verifier.verifyAccessToken(valid).sub).toBe('u1');
+      expect(() => verifier.verifyAccessToken(`${valid} `)).toThrow(InvalidTokenException);
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
       fc.assert(
         fc.property(fc.nat(valid.length - 1), fc.constantFrom(...alphabet), (at, ch) => {
@@ -457,6 +459,147 @@ describe('TokenVerifier', () => {
         ),
       );
     });
+  });
+});
+
+describe('TokenVerifier cache of verified tokens', () => {
+  const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+
+  it('answers a repeated token from the cache, with claims frozen', () => {
+    const { verifier, key } = make();
+    const t = token(key);
+    const first = verifier.verifyAccessToken(t);
+    expect(verifier.cacheSize.entries).toBe(1);
+    expect(verifier.verifyAccessToken(t)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => (first.roles as string[]).push('admin')).toThrow(TypeError);
+    expect(verifier.verifyAccessToken(t).roles).toEqual(['user']);
+  });
+
+  it('stores nothing for a refused token, nor for a refresh token', () => {
+    const { verifier, key } = make();
+    const expired = token(key, {}, claims({ iat: nowS - 1000, exp: nowS - 100 }));
+    expect(reasonOf(() => verifier.verifyAccessToken(expired))).toBe('expired');
+    const [h, p] = token(key).split('.');
+    expect(reasonOf(() => verifier.verifyAccessToken(`${h}.${p}.AAAA`))).toBe('bad_signature');
+    verifier.verifyRefreshToken(token(key, { typ: 'refresh+jwt' }));
+    expect(verifier.cacheSize).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it('checks exp, nbf and iat against the clock on every hit', () => {
+    const { verifier, key, clock } = make({ secret: SECRET, clockTolerance: 5 });
+    const t = token(key, {}, claims({ exp: nowS + 10, nbf: nowS - 1 }));
+    expect(verifier.verifyAccessToken(t).sub).toBe('u1');
+    clock.set(NOW + 14_999);
+    expect(verifier.verifyAccessToken(t).sub).toBe('u1');
+    clock.set(NOW + 15_000);
+    expect(reasonOf(() => verifier.verifyAccessToken(t))).toBe('expired');
+    clock.set(NOW - 6_001);
+    expect(reasonOf(() => verifier.verifyAccessToken(t))).toBe('issued_in_future');
+    clock.set(NOW);
+    const later = token(key, {}, claims({ jti: 'j2', nbf: nowS + 5 }));
+    expect(verifier.verifyAccessToken(later).jti).toBe('j2');
+    clock.set(NOW - 1);
+    expect(reasonOf(() => verifier.verifyAccessToken(later))).toBe('not_yet_valid');
+  });
+
+  it('drops and refuses the tokens of a key retired from the ring', () => {
+    const { verifier, config } = make({
+      keys: [
+        { kid: 'current', algorithm: 'ES256', privateKey: keyPair() },
+        { kid: 'old', algorithm: 'ES256', privateKey: keyPair() },
+      ],
+      signingKid: 'current',
+    });
+    const sign = (kid: string, jti: string) =>
+      token(config.keys.find(kid, 'ES256')!, {}, claims({ jti }));
+    const current = sign('current', 'a');
+    const old = [sign('old', 'b'), sign('old', 'c')];
+    for (const t of [current, ...old]) verifier.verifyAccessToken(t);
+    expect(verifier.cacheSize.entries).toBe(3);
+    expect(config.keys.retire('old')).toBe(true);
+    expect(verifier.cacheSize.entries).toBe(1);
+    for (const t of old) expect(reasonOf(() => verifier.verifyAccessToken(t))).toBe('unknown_key');
+    expect(verifier.verifyAccessToken(current).jti).toBe('a');
+    expect(config.keys.retire('old')).toBe(false);
+    expect(() => config.keys.retire('current')).toThrow(/signs new tokens/);
+  });
+
+  it('holds no more entries or bytes than configured, however many valid tokens arrive', () => {
+    const { verifier, key } = make({
+      secret: SECRET,
+      verifiedTokenCache: { maxEntries: 50, maxBytes: 30_000 },
+    });
+    for (let i = 0; i < 2_000; i++) {
+      verifier.verifyAccessToken(token(key, {}, claims({ jti: `j${i}`, sub: `u${i % 7}` })));
+      expect(verifier.cacheSize.entries).toBeLessThanOrEqual(50);
+      expect(verifier.cacheSize.bytes).toBeLessThanOrEqual(30_000);
+    }
+    expect(verifier.cacheSize.entries).toBeGreaterThan(10);
+  });
+
+  it('can be turned off', () => {
+    const { verifier, key } = make({ secret: SECRET, verifiedTokenCache: { maxEntries: 0 } });
+    const t = token(key);
+    expect(verifier.verifyAccessToken(t)).not.toBe(verifier.verifyAccessToken(t));
+    expect(verifier.cacheSize.entries).toBe(0);
+  });
+
+  it('refuses invalid bounds at startup', () => {
+    expect(() => make({ secret: SECRET, verifiedTokenCache: { maxEntries: -1 } })).toThrow(
+      /verifiedTokenCache.maxEntries/,
+    );
+    expect(() => make({ secret: SECRET, verifiedTokenCache: { maxBytes: 1.5 } })).toThrow(
+      /verifiedTokenCache.maxBytes/,
+    );
+  });
+
+  it('gives the same verdict as an uncached verifier, whatever the tokens and the clock do', () => {
+    const options = { secret: SECRET, clockTolerance: 5, accessTokenTtl: 900 };
+    const cached = make({ ...options, verifiedTokenCache: { maxEntries: 4 } });
+    const uncached = make({ ...options, verifiedTokenCache: { maxEntries: 0 } });
+    const offset = fc.integer({ min: -1200, max: 1200 });
+    const pool = fc.array(
+      fc.record({
+        iat: offset,
+        life: fc.integer({ min: -10, max: 1000 }),
+        nbf: fc.option(offset, { nil: undefined }),
+        tamper: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 8 },
+    );
+    const step = fc.record({ pick: fc.nat(), move: fc.integer({ min: -300, max: 300 }) });
+    const outcome = (verifier: TokenVerifier, t: string) => {
+      try {
+        return verifier.verifyAccessToken(t);
+      } catch (error) {
+        return (error as InvalidTokenException).reason;
+      }
+    };
+    fc.assert(
+      fc.property(pool, fc.array(step, { minLength: 1, maxLength: 40 }), (specs, steps) => {
+        const tokens = specs.map((spec, i) => {
+          const iat = nowS + spec.iat;
+          const c = claims({
+            jti: `j${i}`,
+            iat,
+            exp: iat + spec.life,
+            nbf: spec.nbf && nowS + spec.nbf,
+          });
+          const t = token(cached.key, {}, c);
+          return spec.tamper ? `${t.slice(0, -2)}${t.endsWith('AA') ? 'AQ' : 'AA'}` : t;
+        });
+        cached.clock.set(NOW);
+        uncached.clock.set(NOW);
+        for (const { pick, move } of steps) {
+          cached.clock.advance(move * 1000);
+          uncached.clock.advance(move * 1000);
+          const t = tokens[pick % tokens.length];
+          expect(outcome(cached.verifier, t)).toEqual(outcome(uncached.verifier, t));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

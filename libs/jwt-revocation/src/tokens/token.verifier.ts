@@ -11,6 +11,7 @@ import {
   RefreshTokenClaims,
   TokenKind,
 } from './token.claims';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_ID_LENGTH = 255;
@@ -37,24 +38,59 @@ const TYPE_OF: Record<TokenKind, string> = {
  * UTF-8 JSON segments, a fixed algorithm allowlist bound to each key, explicit `typ`, no `crit` or
  * embedded keys, required `exp`/`iat`/`jti`/`sub`/`sid`, `nbf`/`iat` within the clock tolerance,
  * `exp - iat` no longer than the configured lifetime of its kind, and `iss`/`aud` when configured.
+ *
+ * Verified access tokens are remembered by their exact string (`verifiedTokenCache`): a repeated
+ * token skips the signature and parsing, while its times are checked against the clock again.
  */
 @Injectable()
 export class TokenVerifier {
   private readonly headerCache = new Map<string, { kind: TokenKind; key: RingKey }>();
+  private readonly verified: VerifiedTokenCache;
 
   constructor(
     @Inject(JwtRevocationConfig) private readonly config: JwtRevocationConfig,
     @Inject(Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    const { maxEntries, maxBytes } = config.verifiedTokenCache;
+    this.verified = new VerifiedTokenCache(maxEntries, maxBytes);
+    config.keys.onRetired((key) => {
+      this.headerCache.clear();
+      this.verified.deleteKey(key);
+    });
+  }
 
-  /** Verifies an access token and returns its claims, or throws `InvalidTokenException`. */
+  /**
+   * Verifies an access token and returns its claims (frozen: requests with the same token share
+   * them), or throws `InvalidTokenException`.
+   */
   verifyAccessToken(token: unknown): AccessTokenClaims {
-    const claims = this.verify(token, 'access') as AccessTokenClaims;
-    if (claims.roles === undefined) claims.roles = [];
-    if (!Array.isArray(claims.roles) || !claims.roles.every((r) => typeof r === 'string')) {
+    if (typeof token === 'string') {
+      const hit = this.verified.get(token);
+      if (hit) {
+        const c = hit.claims;
+        try {
+          this.checkTimes(c.exp, c.iat, c.nbf, 'access', this.clock.now());
+        } catch (error) {
+          this.verified.delete(token);
+          throw error;
+        }
+        return c;
+      }
+    }
+    const { claims, key, parts } = this.verifyParts(token, 'access');
+    const access = claims as AccessTokenClaims;
+    if (access.roles === undefined) access.roles = [];
+    if (!Array.isArray(access.roles) || !access.roles.every((r) => typeof r === 'string')) {
       throw this.fail('access', 'missing_claim', 'roles must be an array of strings');
     }
-    return claims;
+    deepFreeze(access);
+    this.verified.set(token as string, access, key, parts[1].length);
+    return access;
+  }
+
+  /** Verified access tokens held, and their estimated bytes. */
+  get cacheSize(): { entries: number; bytes: number } {
+    return { entries: this.verified.size, bytes: this.verified.bytes };
   }
 
   /** Verifies a refresh token and returns its claims, or throws `InvalidTokenException`. */
@@ -72,6 +108,13 @@ export class TokenVerifier {
   }
 
   private verify(token: unknown, expected: TokenKind): RefreshTokenClaims {
+    return this.verifyParts(token, expected).claims;
+  }
+
+  private verifyParts(
+    token: unknown,
+    expected: TokenKind,
+  ): { claims: RefreshTokenClaims; key: RingKey; parts: string[] } {
     const { kind, key, parts } = this.inspectHeader(token, expected);
     if (kind !== expected)
       throw this.fail(
@@ -83,7 +126,7 @@ export class TokenVerifier {
       throw this.fail(expected, 'bad_signature', 'signature verification failed');
     }
     const payload = this.parseSegment(parts[1], expected);
-    return this.checkClaims(payload, expected);
+    return { claims: this.checkClaims(payload, expected), key, parts };
   }
 
   private inspectHeader(
@@ -128,23 +171,7 @@ export class TokenVerifier {
       if (!isNumericDate(c[name]))
         throw this.fail(kind, 'missing_claim', `${name} is required (a NumericDate)`);
     }
-    const exp = c.exp as number;
-    const iat = c.iat as number;
-    const now = this.clock.now();
-    const tolerance = this.config.clockToleranceMs;
-    if (exp * 1000 + tolerance <= now) throw this.fail(kind, 'expired', 'token has expired');
-    if (iat * 1000 - tolerance > now)
-      throw this.fail(kind, 'issued_in_future', 'iat is in the future');
-    const maxLifetimeMs =
-      kind === 'access' ? this.config.accessTokenTtlMs : this.config.refreshTokenTtlMs;
-    if (exp < iat || (exp - iat) * 1000 > maxLifetimeMs + tolerance) {
-      throw this.fail(kind, 'lifetime_exceeded', 'exp - iat exceeds the configured lifetime');
-    }
-    if (c.nbf !== undefined) {
-      if (!isNumericDate(c.nbf)) throw this.fail(kind, 'malformed', 'nbf must be a NumericDate');
-      if ((c.nbf as number) * 1000 - tolerance > now)
-        throw this.fail(kind, 'not_yet_valid', 'token is not yet valid');
-    }
+    this.checkTimes(c.exp as number, c.iat as number, c.nbf, kind, this.clock.now());
     for (const name of ['uv', 'gv', 'cv'] as const) {
       if (c[name] === undefined) {
         // Without `cv`, claims changes judge the token by its `iat`.
@@ -162,6 +189,27 @@ export class TokenVerifier {
       if (!ok) throw this.fail(kind, 'wrong_audience', 'unexpected audience');
     }
     return c as unknown as RefreshTokenClaims;
+  }
+
+  /**
+   * `exp`, `iat`, the lifetime bound and `nbf` against `now`: run on every verification, of a
+   * cached token too, so the cache never changes a verdict that depends on time.
+   */
+  private checkTimes(exp: number, iat: number, nbf: unknown, kind: TokenKind, now: number): void {
+    const tolerance = this.config.clockToleranceMs;
+    if (exp * 1000 + tolerance <= now) throw this.fail(kind, 'expired', 'token has expired');
+    if (iat * 1000 - tolerance > now)
+      throw this.fail(kind, 'issued_in_future', 'iat is in the future');
+    const maxLifetimeMs =
+      kind === 'access' ? this.config.accessTokenTtlMs : this.config.refreshTokenTtlMs;
+    if (exp < iat || (exp - iat) * 1000 > maxLifetimeMs + tolerance) {
+      throw this.fail(kind, 'lifetime_exceeded', 'exp - iat exceeds the configured lifetime');
+    }
+    if (nbf !== undefined) {
+      if (!isNumericDate(nbf)) throw this.fail(kind, 'malformed', 'nbf must be a NumericDate');
+      if ((nbf as number) * 1000 - tolerance > now)
+        throw this.fail(kind, 'not_yet_valid', 'token is not yet valid');
+    }
   }
 
   /** A header or payload segment: canonical base64url, strict UTF-8, one JSON object. */
@@ -212,4 +260,12 @@ function isCanonicalSegment(segment: string): boolean {
 
 function isNumericDate(v: unknown): boolean {
   return typeof v === 'number' && v >= 0 && v <= MAX_NUMERIC_DATE;
+}
+
+/** Freezes the claims and the arrays and objects they hold (`roles`, `aud`, custom claims). */
+function deepFreeze(value: object): void {
+  Object.freeze(value);
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null && !Object.isFrozen(inner)) deepFreeze(inner);
+  }
 }

@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import { copyChanges } from './postgres-copy.reader';
 import { RevocationChangeEntity } from './revocation.entities';
 import { TypeOrmRevocationStore } from './typeorm-revocation.store';
+import { JWT_REVOCATION_MIGRATIONS } from './migrations';
 
 describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
   const postgresOnly = kind === 'postgres' ? it : it.skip;

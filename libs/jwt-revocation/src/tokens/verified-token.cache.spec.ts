@@ -1,0 +1,104 @@
+import { createSecretKey } from 'node:crypto';
+import fc from 'fast-check';
+import type { RingKey } from './key-ring';
+import type { AccessTokenClaims } from './token.claims';
+import { VerifiedTokenCache } from './verified-token.cache';
+
+const keyA: RingKey = { alg: 'HS256', verifyKey: createSecretKey(Buffer.alloc(32, 1)) };
+const keyB: RingKey = { alg: 'HS256', verifyKey: createSecretKey(Buffer.alloc(32, 2)) };
+const claims = { sub: 'u' } as AccessTokenClaims;
+
+describe('VerifiedTokenCache', () => {
+  it('stays within its entries and bytes under any sequence of stores, hits and deletions', () => {
+    const operation = fc.oneof(
+      fc.record({ set: fc.string({ minLength: 1, maxLength: 600 }), payload: fc.nat(800) }),
+      fc.record({ get: fc.string({ maxLength: 3 }) }),
+      fc.record({ del: fc.string({ maxLength: 3 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        fc.array(operation, { maxLength: 200 }),
+        (maxEntries, maxBytes, operations) => {
+          const cache = new VerifiedTokenCache(maxEntries, maxBytes);
+          for (const op of operations) {
+            if ('set' in op) cache.set(op.set, claims, keyA, op.payload);
+            else if ('get' in op) cache.get(op.get);
+            else cache.delete(op.del);
+            expect(cache.size).toBeLessThanOrEqual(maxEntries);
+            expect(cache.bytes).toBeLessThanOrEqual(maxBytes);
+            expect(cache.bytes).toBeGreaterThanOrEqual(0);
+          }
+          if (cache.size === 0) expect(cache.bytes).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('finds a token only by its exact string', () => {
+    const cache = new VerifiedTokenCache(10, 1 << 20);
+    cache.set('aaa.bbb.ccc', claims, keyA, 3);
+    expect(cache.get('aaa.bbb.ccc')?.claims).toBe(claims);
+    for (const other of ['aaa.bbb.cc', 'aaa.bbb.ccc ', 'AAA.bbb.ccc', 'aaa.bbb.ccd'])
+      expect(cache.get(other)).toBeUndefined();
+  });
+
+  it('keeps the tokens in use through a flood of tokens seen once', () => {
+    const cache = new VerifiedTokenCache(100, 1 << 24);
+    const hot = Array.from({ length: 20 }, (_, i) => `hot-${i}`);
+    for (const t of hot) cache.set(t, claims, keyA, 100);
+    for (let i = 0; i < 10_000; i++) {
+      for (const t of hot) expect(cache.get(t)).toBeDefined();
+      cache.set(`flood-${i}`, claims, keyA, 100);
+      expect(cache.size).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('admits about one new token in 8 while full and missing, and still admits a token that recurs', () => {
+    const cache = new VerifiedTokenCache(100, 1 << 24);
+    const seen = (token: string) => {
+      if (cache.get(token)) return true;
+      cache.set(token, claims, keyA, 100);
+      return false;
+    };
+    for (let i = 0; i < 5_000; i++) seen(`flood-${i}`);
+    const last = Array.from({ length: 800 }, (_, i) => `flood-${4_200 + i}`);
+    const kept = last.filter((t) => cache.get(t) !== undefined).length;
+    expect(kept).toBeGreaterThan(50);
+    expect(kept).toBeLessThan(200);
+    // Interleaved with one other new token each time: a counter would admit only one of the two.
+    const admittedAfter: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      let attempts = 0;
+      for (let i = 0; !seen(`recurring-${round}`); i++) {
+        attempts++;
+        seen(`more-${round}-${i}`);
+      }
+      admittedAfter.push(attempts);
+    }
+    const mean = admittedAfter.reduce((a, b) => a + b, 0) / admittedAfter.length;
+    // Geometric with p = 1/8: a mean of 8, whose estimate over 50 rounds stays well under 20.
+    expect(mean).toBeGreaterThan(2);
+    expect(mean).toBeLessThan(20);
+    expect(cache.size).toBeLessThanOrEqual(100);
+  });
+
+  it('evicts by bytes as well as by entries, and skips an entry larger than the whole budget', () => {
+    const cache = new VerifiedTokenCache(1000, 5_000);
+    for (let i = 0; i < 100; i++) cache.set(`t${i}`.padEnd(300, '.'), claims, keyA, 400);
+    expect(cache.bytes).toBeLessThanOrEqual(5_000);
+    expect(cache.size).toBeLessThan(100);
+    cache.clear();
+    cache.set('x'.repeat(6_000), claims, keyA, 10);
+    expect(cache.size).toBe(0);
+  });
+
+  it('drops exactly the tokens of one key', () => {
+    const cache = new VerifiedTokenCache(100, 1 << 20);
+    for (let i = 0; i < 10; i++) cache.set(`t${i}`, claims, i % 2 ? keyA : keyB, 10);
+    cache.deleteKey(keyB);
+    expect(cache.size).toBe(5);
+    for (let i = 0; i < 10; i++) expect(cache.get(`t${i}`)?.key).toBe(i % 2 ? keyA : undefined);
+  });
+});
