@@ -224,8 +224,15 @@ describe.each(attackAdapters())('session attacks on %s', (adapter) => {
   it('[RFC 7009 §2.1-2.2] revoking through /oauth/revoke ends the token; unknown tokens answer 200 and end nothing', async () => {
     const { tokens } = await signUp();
     const bystander = await signUp();
+    // The client must identify itself (the sample's first-party client is public).
+    await t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send({ token: tokens.access_token })
+      .expect(401)
+      .expect((res) => expect(res.body.error).toBe('invalid_client'));
     const form = (token: string) =>
-      t.http.post('/oauth/revoke').type('form').send({ token }).expect(200);
+      t.http.post('/oauth/revoke').type('form').send({ token, client_id: 'sample' }).expect(200);
     await form('not-a-token');
     const [h, p] = tokens.access_token.split('.');
     await form(`${h}.${p}.`);
