@@ -174,7 +174,6 @@ describe.each(setups)('signals received: %s', (_name, kind, adapter, count, tran
 
     it.each([
       ['CAEP credential-change', `${CAEP}credential-change`, 'email'],
-      ['CAEP token-claims-change', `${CAEP}token-claims-change`, 'iss_sub'],
       ['RISC account-disabled', `${RISC}account-disabled`, 'email'],
       ['RISC account-purged', `${RISC}account-purged`, 'opaque'],
       ['RISC sessions-revoked', `${RISC}sessions-revoked`, 'iss_sub'],
@@ -188,6 +187,20 @@ describe.each(setups)('signals received: %s', (_name, kind, adapter, count, tran
             : { format, id: user.id };
       await push(await idp.set(AUDIENCE, event, subject)).expect(202);
       await enforcedEverywhere(tokens);
+    });
+
+    it('CAEP token-claims-change refuses earlier access tokens everywhere, and the session lives on', async () => {
+      const { user, tokens } = await a.signUp();
+      const subject = { format: 'iss_sub', iss: idp.issuer, sub: user.id };
+      await push(await idp.set(AUDIENCE, `${CAEP}token-claims-change`, subject)).expect(202);
+      await enforcedEverywhere(tokens);
+      const refreshed = await a.http
+        .post('/auth/refresh')
+        .send({ refresh_token: tokens.refresh_token })
+        .expect(200);
+      for (const t of instances) {
+        expect(await t.guardStatus(refreshed.body.access_token as string)).toBe(200);
+      }
     });
 
     it('refuses bad SETs with the RFC 8935 error codes, revoking nothing', async () => {

@@ -158,12 +158,12 @@ export class SampleTestApp {
     return (await this.http.get('/me').set(bearer(accessToken))).status;
   }
 
-  /** The status `POST /auth/refresh` answers with this refresh token. */
   /** The status of an account route for this access token (`GET /me` would also read the account). */
   async guardStatus(accessToken: string): Promise<number> {
     return (await this.http.get('/me/sessions').set(bearer(accessToken))).status;
   }
 
+  /** The status `POST /auth/refresh` answers with this refresh token. */
   async refreshStatus(refreshToken: string, headers: Record<string, string> = {}): Promise<number> {
     return (
       await this.http.post('/auth/refresh').set(headers).send({ refresh_token: refreshToken })

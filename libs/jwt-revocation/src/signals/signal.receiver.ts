@@ -20,10 +20,13 @@ export const RECEIVED_SIGNAL_REASONS = {
   [SignalEventTypes.SessionsRevoked]: 'idp_sessions_revoked',
 } as const;
 
-/** What one event asks: end a session (falling back to its user) or a user. */
+/**
+ * What one event asks: end a session (falling back to its user), end a user, or refresh a user's
+ * claims (`RevocationService.changeClaims`: tokens minted before are refused, sessions live on).
+ */
 export interface SignalAction {
   event: string;
-  scope: 'session' | 'user';
+  scope: 'session' | 'user' | 'claims';
   subject: SignalSubject;
 }
 
@@ -135,6 +138,9 @@ export class SignalReceiver {
     const userSubject = complex ? complex.user : s;
     const sessionSubject = complex ? complex.session : undefined;
     const user = userSubject ? await resolver.resolveUser(userSubject, source) : null;
+    if (action.scope === 'claims') {
+      return user === null ? null : (await this.revocations.changeClaims(user, context)).revoked;
+    }
     const sessionKey = action.scope === 'session' || !user ? sessionSubject : undefined;
     const sessions =
       sessionKey && resolver.resolveSessions

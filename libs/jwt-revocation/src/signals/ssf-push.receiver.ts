@@ -12,7 +12,7 @@ export const SECEVENT_MEDIA_TYPE = 'application/secevent+jwt';
 const SCOPES: Record<string, SignalAction['scope']> = {
   [SignalEventTypes.SessionRevoked]: 'session',
   [SignalEventTypes.CredentialChange]: 'user',
-  [SignalEventTypes.TokenClaimsChange]: 'user',
+  [SignalEventTypes.TokenClaimsChange]: 'claims',
   [SignalEventTypes.AccountDisabled]: 'user',
   [SignalEventTypes.AccountPurged]: 'user',
   [SignalEventTypes.SessionsRevoked]: 'user',
@@ -21,7 +21,8 @@ const SCOPES: Record<string, SignalAction['scope']> = {
 /**
  * SSF push receiver (RFC 8935) of CAEP and RISC events. `receive(body, contentType)` verifies the
  * SET (RFC 8417) and applies it once per `(iss, jti)`: CAEP `session-revoked` ends sessions,
- * `credential-change` and `token-claims-change` and RISC `account-disabled`, `account-purged`
+ * `token-claims-change` refreshes the user's claims (`changeClaims`: earlier access tokens are
+ * refused, sessions live on), `credential-change` and RISC `account-disabled`, `account-purged`
  * and `sessions-revoked` end the user. Answer 202 on success; it throws `SignalRejectedError`
  * (its `status` and `toJSON()` are the RFC 8935 §2.3 answer) or `SignalUnavailableError` (503).
  */
