@@ -24,14 +24,23 @@ export interface LiveConnection {
   renew(claims: AccessTokenClaims): boolean;
   /** Forgets the connection (call it when the client disconnects). Idempotent. */
   unregister(): void;
+  /**
+   * Checks the token against the revocations and its expiry now, before a message goes out: `false`
+   * when the connection has ended, or its token is revoked or expired (it is then closed at once,
+   * ahead of the registry's sweep).
+   */
+  recheck(): boolean;
 }
 
 /** Longest delay `setTimeout` accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Connections checked (and closed) per turn of the event loop when a revocation reaches many. */
+const SWEEP_CHUNK = 256;
 
 class Entry implements LiveConnection {
   timer?: NodeJS.Timeout;
   closed = false;
+  queued = false;
 
   constructor(
     private readonly registry: LiveConnectionRegistry,
@@ -48,12 +57,19 @@ class Entry implements LiveConnection {
   unregister(): void {
     this.registry.remove(this);
   }
+
+  recheck(): boolean {
+    return this.registry.recheck(this);
+  }
 }
 
 /**
  * Every authenticated WebSocket and SSE stream of this instance, indexed by `jti`, `sid` and `sub`.
  * When a revocation reaches the cache (a local call, a transport message or a poll), the connections
- * it may concern are checked against the cache and the revoked ones closed; a connection is also
+ * it may concern are queued, then checked against the cache and the revoked ones closed, a chunk per
+ * turn of the event loop: the revocation's answer and announcement never wait for thousands of
+ * closes, and requests are served in between. Until its close, a revoked connection is refused by the
+ * per-message checks (`LiveSocketGuard`, `recheck`), which read the cache. A connection is also
  * closed when its token expires, unless it was renewed first.
  */
 @Injectable()
@@ -63,6 +79,9 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
   private readonly byToken = new Map<string, Set<Entry>>();
   private readonly bySession = new Map<string, Set<Entry>>();
   private readonly bySubject = new Map<string, Set<Entry>>();
+  private queue: Entry[] = [];
+  private queueHead = 0;
+  private drain?: NodeJS.Immediate;
 
   constructor(
     @Inject(RevocationCache) private readonly cache: RevocationCache,
@@ -70,7 +89,7 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
   ) {
     cache.subscribe({
       changed: (change) => this.changed(change),
-      reloaded: () => this.sweep(this.all),
+      reloaded: () => this.enqueue(this.all),
     });
   }
 
@@ -92,6 +111,10 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    // Shutting down anyway: revoked connections still get their close code, not a server close.
+    clearImmediate(this.drain);
+    this.drain = undefined;
+    while (this.queueHead < this.queue.length) this.sweepChunk();
     for (const entry of this.all) clearTimeout(entry.timer);
   }
 
@@ -109,30 +132,77 @@ export class LiveConnectionRegistry implements OnApplicationShutdown {
     this.unindex(entry);
   }
 
+  /** @internal */
+  recheck(entry: Entry): boolean {
+    if (entry.closed) return false;
+    const now = this.clock.now();
+    if (entry.claims.exp * 1000 <= now) {
+      this.end(entry, 'token_expired');
+      return false;
+    }
+    return !this.closeIfRevoked(entry, now);
+  }
+
   private changed(change: RevocationChange): void {
     switch (change.kind) {
       case 'jti':
-        return this.sweep(this.byToken.get(change.target));
+        return this.enqueue(this.byToken.get(change.target));
       case 'session':
-        return this.sweep(this.bySession.get(change.target));
+        return this.enqueue(this.bySession.get(change.target));
       case 'user':
       case 'claims':
-        return this.sweep(this.bySubject.get(change.target));
+        return this.enqueue(this.bySubject.get(change.target));
       case 'global':
-        return this.sweep(this.all);
+        return this.enqueue(this.all);
     }
   }
 
-  /** Closes the connections among `entries` whose token the cache now rejects. */
-  private sweep(entries: Set<Entry> | undefined): void {
-    if (!entries || entries.size === 0) return;
-    const now = this.clock.now();
-    const verdicts = [...entries].map(
-      (entry) => [entry, this.cache.check(entry.claims, now)] as const,
-    );
-    for (const [entry, verdict] of verdicts) {
-      if (verdict) this.end(entry, verdict === 'claims' ? 'claims_changed' : 'token_revoked');
+  /**
+   * Queues `entries` for the sweep, which starts on a later turn of the event loop. The verdict is
+   * taken when an entry's turn comes, against the cache of that moment (a renewal meanwhile counts).
+   */
+  private enqueue(entries: Set<Entry> | undefined): void {
+    if (!entries) return;
+    for (const entry of entries) {
+      if (entry.queued) continue;
+      entry.queued = true;
+      this.queue.push(entry);
     }
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    if (this.drain || this.queueHead === this.queue.length) return;
+    this.drain = setImmediate(() => {
+      this.drain = undefined;
+      this.sweepChunk();
+      this.scheduleSweep();
+    });
+  }
+
+  /** Closes the revoked connections among the next `SWEEP_CHUNK` queued. */
+  private sweepChunk(): void {
+    const end = Math.min(this.queue.length, this.queueHead + SWEEP_CHUNK);
+    const chunk = this.queue.slice(this.queueHead, end);
+    this.queueHead = end;
+    if (end === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    const now = this.clock.now();
+    for (const entry of chunk) {
+      entry.queued = false;
+      this.closeIfRevoked(entry, now);
+    }
+  }
+
+  /** Closes the connection when the cache now rejects its token; says whether it did. */
+  private closeIfRevoked(entry: Entry, now: number): boolean {
+    if (entry.closed) return false;
+    const verdict = this.cache.check(entry.claims, now);
+    if (!verdict) return false;
+    this.end(entry, verdict === 'claims' ? 'claims_changed' : 'token_revoked');
+    return true;
   }
 
   private end(entry: Entry, reason: LiveCloseReason): void {

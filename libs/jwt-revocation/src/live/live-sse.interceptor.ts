@@ -41,7 +41,11 @@ export class LiveSseInterceptor implements NestInterceptor {
 /** `@UseInterceptors(LiveSseInterceptor)`: the stream ends with the token. */
 export const LiveStream = () => applyDecorators(UseInterceptors(LiveSseInterceptor));
 
-/** Mirrors `source` until the token of `claims` is revoked or expires, then sends the final event and completes. */
+/**
+ * Mirrors `source` until the token of `claims` is revoked or expires, then sends the final event and
+ * completes. Each message is checked first: none goes out on a revoked token, even before the sweep
+ * reaches the stream.
+ */
 export function endWithToken(
   registry: LiveConnectionRegistry,
   claims: AccessTokenClaims,
@@ -52,7 +56,13 @@ export function endWithToken(
       subscriber.next({ type: LIVE_SSE_FINAL_EVENTS[reason], data: { reason } });
       subscriber.complete();
     });
-    const subscription = source.subscribe(subscriber);
+    const subscription = source.subscribe({
+      next: (message) => {
+        if (connection.recheck()) subscriber.next(message);
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
     return () => {
       connection.unregister();
       subscription.unsubscribe();

@@ -121,10 +121,12 @@ describe('claims changes (role change without logout)', () => {
     const closed: string[] = [];
     registry.register(pair.claims, (reason) => closed.push(`old:${reason}`));
     await ctx.revocations.changeClaims('u1');
+    await new Promise((resolve) => setImmediate(resolve)); // the registry closes on a later turn
     expect(closed).toEqual(['old:claims_changed']);
     const renewed = await ctx.sessions.refresh(pair.refreshToken);
     registry.register(renewed.claims, (reason) => closed.push(`new:${reason}`));
     await ctx.revocations.revokeToken('unrelated', { reason: 'admin' });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(closed).toEqual(['old:claims_changed']);
   });
 
