@@ -110,18 +110,19 @@ export const GOALS: Goal[] = [
     met: (r) => Math.max(r.load_1m.sqlite.ready_ms, r.load_1m.postgres.ready_ms) <= 2000,
   },
   {
-    goal: 'user-wide revocation costs the same for 1 or 10,000 live sessions (SQLite / Postgres; within 25% + 0.5 ms)',
+    goal: 'user-wide revocation without its count (`count: false`) costs the same for 1 or 10,000 live sessions (SQLite / Postgres; within 25% + 0.5 ms)',
     measured: (r) =>
       (['sqlite', 'postgres'] as const)
-        .map(
-          (db) =>
-            `${r.revoke_user_ms[db].live_1.toFixed(2)} vs ${r.revoke_user_ms[db].live_10000.toFixed(2)} ms`,
-        )
+        .map((db) => {
+          const { live_1, live_10000 } = r.revoke_user_ms[db].uncounted;
+          return `${live_1.toFixed(2)} vs ${live_10000.toFixed(2)} ms`;
+        })
         .join(' / '),
     met: (r) =>
-      (['sqlite', 'postgres'] as const).every(
-        (db) => r.revoke_user_ms[db].live_10000 <= r.revoke_user_ms[db].live_1 * 1.25 + 0.5,
-      ),
+      (['sqlite', 'postgres'] as const).every((db) => {
+        const { live_1, live_10000 } = r.revoke_user_ms[db].uncounted;
+        return live_10000 <= live_1 * 1.25 + 0.5;
+      }),
   },
   {
     goal: '`npm run bench -- --quick` ≤ 3 minutes (measured from the run’s start; quick runs only)',

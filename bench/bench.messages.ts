@@ -72,7 +72,7 @@ export interface MemoryProbeResult {
 export interface LoadProbeResult {
   entries?: number;
   ready_ms?: number;
-  revoke_user_ms?: { live_1: number; live_10000: number };
+  revoke_user_ms?: RevokeUserCost;
 }
 
 /** live.probe.ts -> its client process. */
@@ -115,3 +115,15 @@ export type PropagationLine =
   | { type: 'ready'; port: number; token: string; pid: number }
   | { type: 'idle'; phase: PropagationPhase }
   | { type: 'load'; phase: PropagationPhase };
+
+/** Median ms of a user-wide revocation for a user with 1 and with 10,000 live sessions. */
+export interface RevokeUserTimes {
+  live_1: number;
+  live_10000: number;
+}
+
+/** Uncounted (`count: false`) and counted (`revoked` returned) user-wide revocations. */
+export interface RevokeUserCost {
+  uncounted: RevokeUserTimes;
+  counted: RevokeUserTimes;
+}

@@ -57,7 +57,11 @@ export { TokenVerifier } from './tokens/token.verifier';
 export { JwksService } from './tokens/jwks.service';
 export type { JwkSet } from './tokens/jwks.service';
 export { RevocationService } from './revocation/revocation.service';
-export type { RevocationContext, RevocationResult } from './revocation/revocation.service';
+export type {
+  CountedResult,
+  RevocationContext,
+  RevocationResult,
+} from './revocation/revocation.service';
 export { RevocationSync } from './revocation/revocation-sync.service';
 export type { RevocationSyncStatus } from './revocation/revocation-sync.service';
 export type { RevocationVerdict } from './revocation/revocation.cache';

@@ -22,8 +22,12 @@ export class AuditEntryView {
   @ApiProperty({ type: String, nullable: true, description: 'User id of who did it, or `system`' })
   actor: string | null;
 
-  @ApiProperty({ description: 'Sessions or tokens it ended' })
-  count: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Sessions or tokens it ended; null when the revocation was made without counting',
+  })
+  count: number | null;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;

@@ -10,7 +10,8 @@ export interface RevocationFeedItem {
   target: string | null;
   reason: string;
   actor: string | null;
-  count: number;
+  /** Null for a revocation made without counting (`count: false`). */
+  count: number | null;
   created_at: string;
 }
 

@@ -42,6 +42,12 @@ export interface AccountEvent {
    * it, and takes effect only once it has.
    */
   transaction?: RevocationTransaction;
+  /**
+   * Count the sessions ended (default true; see `RevocationContext.count`). With `false`, the
+   * revocation costs the same for one session or thousands, and its audit entry's and
+   * `TokenRevoked` event's `count` are null.
+   */
+  count?: boolean;
 }
 
 export type PasswordChangedEvent = AccountEvent;
@@ -82,7 +88,7 @@ export interface TokenRevokedEvent {
   target: RevocationTarget;
   reason: RevocationReason;
   actor: string | null;
-  /** Sessions or tokens ended. */
-  count: number;
+  /** Sessions or tokens ended; null for a user-wide, global or claims revocation made with `count: false`. */
+  count: number | null;
   at: number;
 }

@@ -34,6 +34,39 @@ describe('RevocationEventsListener', () => {
     ]);
   });
 
+  it.each([
+    [JwtRevocationEvents.PasswordChanged, 'password_change'],
+    [JwtRevocationEvents.AccountSuspended, 'account_suspended'],
+    [JwtRevocationEvents.AccountDeleted, 'account_deleted'],
+    [JwtRevocationEvents.LoggedOutEverywhere, 'logout_all'],
+  ])(
+    '%s with count: false revokes without counting (null in result, audit and event)',
+    async (event, reason) => {
+      const pair = await ctx.sessions.issue('u1');
+      const results = await events.emitAsync(event, {
+        userId: 'u1',
+        actor: 'admin-7',
+        count: false,
+      });
+      expect(results).toEqual([{ revoked: null }]);
+      expect(ctx.revocations.check(ctx.verifier.verifyAccessToken(pair.accessToken))).toBe('user');
+      expect(await ctx.sessions.list('u1')).toEqual([]);
+      const [audit] = await ctx.revocations.audit();
+      expect(audit).toEqual(
+        expect.objectContaining({
+          kind: 'user',
+          target: 'u1',
+          reason,
+          actor: 'admin-7',
+          count: null,
+        }),
+      );
+      expect(revoked).toEqual([
+        expect.objectContaining({ target: { kind: 'user', subject: 'u1' }, reason, count: null }),
+      ]);
+    },
+  );
+
   it('roles-changed refuses earlier access tokens as outdated claims, keeping the sessions', async () => {
     const pair = await ctx.sessions.issue('u1');
     await events.emitAsync(JwtRevocationEvents.RolesChanged, { userId: 'u1', actor: 'admin-7' });

@@ -16,7 +16,12 @@ import { OnEvent } from './optional-event-emitter';
 const LISTEN = { suppressErrors: false };
 
 function context(reason: RevocationReason, e: AccountEvent): RevocationContext {
-  return { reason, actor: e.actor, transaction: e.transaction };
+  return {
+    reason,
+    actor: e.actor,
+    transaction: e.transaction,
+    ...(e.count === false ? { count: false } : {}),
+  };
 }
 
 /** Maps the trigger events to revocations. Active when the app imports `EventEmitterModule.forRoot()`. */

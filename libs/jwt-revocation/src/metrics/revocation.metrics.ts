@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 /** Receives every measurement as it happens (the Prometheus adapter is one). Keep it cheap: checks call it per request. */
 export interface RevocationMetricsListener {
   checked?(result: 'accepted' | 'rejected', reason?: string): void;
-  revoked?(reason: string, count: number): void;
+  /** `count` is null for a revocation made with `count: false`. */
+  revoked?(reason: string, count: number | null): void;
   propagated?(lagMs: number, via: string): void;
 }
 
@@ -31,7 +32,7 @@ export class RevocationMetrics {
     for (const l of this.listeners) l.checked?.('rejected', reason);
   }
 
-  recordRevocation(reason: string, count: number): void {
+  recordRevocation(reason: string, count: number | null): void {
     this.revocations.set(reason, (this.revocations.get(reason) ?? 0) + 1);
     for (const l of this.listeners) l.revoked?.(reason, count);
   }

@@ -35,7 +35,7 @@ export function registerJwtRevocationMetrics(app: ServiceLocator, registry: Regi
   });
   const revoked = new Counter({
     name: 'jwt_revocation_revoked_sessions_total',
-    help: 'Sessions or tokens ended by revocations made on this instance, by reason',
+    help: 'Sessions or tokens ended by revocations made on this instance, by reason (uncounted revocations add nothing)',
     labelNames: ['reason'],
     registers: [registry],
   });
@@ -92,7 +92,7 @@ export function registerJwtRevocationMetrics(app: ServiceLocator, registry: Regi
     },
     revoked: (reason, count) => {
       revocations.inc({ reason });
-      revoked.inc({ reason }, count);
+      if (count !== null) revoked.inc({ reason }, count);
     },
     propagated: (ms, via) => lag.observe({ via }, ms / 1000),
   });

@@ -49,13 +49,34 @@ export interface RevocationContext {
    * by polling.
    */
   transaction?: RevocationTransaction;
+  /**
+   * Count the sessions the revocation ended (default true). Counting a user-wide, global or claims
+   * revocation reads every live session it covers, so its cost grows with them; with `false` it is
+   * one version write whatever the number of sessions, and `revoked` (like the audit entry's and the
+   * `TokenRevoked` event's `count`) is null. Revocations by `jti`, session or IP count anyway.
+   */
+  count?: boolean;
 }
 
-/** What a revocation ended. */
-export interface RevocationResult {
-  /** Sessions (or, for a `jti`, tokens) that were active and now are not. */
-  revoked: number;
+/**
+ * What a revocation ended. `RevocationResult<null>` is the result of a user-wide, global or claims
+ * revocation made with `count: false`.
+ */
+export interface RevocationResult<Revoked extends number | null = number> {
+  /** Sessions (or, for a `jti`, tokens) that were active and now are not; null when not counted. */
+  revoked: Revoked;
 }
+
+/** The result of a user-wide, global or claims revocation made with `context`. */
+export type CountedResult<C extends RevocationContext> = RevocationResult<
+  C extends { count: false }
+    ? null
+    : C extends { count: true }
+      ? number
+      : C extends { count: boolean }
+        ? number | null
+        : number
+>;
 
 /**
  * Revokes tokens by `jti`, session, user, IP or globally, and refreshes a user's claims. Each call
@@ -91,17 +112,17 @@ export class RevocationService {
       expiresAt !== undefined
         ? expiresAt * 1000 + this.config.clockToleranceMs
         : now + this.config.accessTokenTtlMs + this.config.clockToleranceMs;
-    return this.revoke({ kind: 'jti', jti, expiresAt: until }, context);
+    return this.counted({ kind: 'jti', jti, expiresAt: until }, context);
   }
 
   /** Ends one session: its access tokens and its refresh-token family. */
   revokeSession(sessionId: string, context: RevocationContext): Promise<RevocationResult> {
-    return this.revoke({ kind: 'session', sessionId }, context);
+    return this.counted({ kind: 'session', sessionId }, context);
   }
 
   /** Ends every session and token of a user issued before this call. Later logins are unaffected. */
-  revokeUser(subject: string, context: RevocationContext): Promise<RevocationResult> {
-    return this.revoke({ kind: 'user', subject }, context);
+  revokeUser<C extends RevocationContext>(subject: string, context: C): Promise<CountedResult<C>> {
+    return this.revoke({ kind: 'user', subject }, context) as Promise<CountedResult<C>>;
   }
 
   /**
@@ -110,21 +131,24 @@ export class RevocationService {
    * sessions and refresh tokens stay valid; the next refresh of each session mints an access token
    * with the claims `claimsLoader` returns. Reason default `role_change`.
    */
-  changeClaims(
+  changeClaims<C extends Partial<RevocationContext> = object>(
     subject: string,
-    context: Partial<RevocationContext> = {},
-  ): Promise<RevocationResult> {
-    return this.revoke({ kind: 'claims', subject }, { reason: 'role_change', ...context });
+    context: C = {} as C,
+  ): Promise<CountedResult<C & RevocationContext>> {
+    return this.revoke(
+      { kind: 'claims', subject },
+      { reason: 'role_change', ...context },
+    ) as Promise<CountedResult<C & RevocationContext>>;
   }
 
   /** Kill switch: every token and session issued before this call, for every user. */
-  revokeAll(context: RevocationContext): Promise<RevocationResult> {
-    return this.revoke({ kind: 'global' }, context);
+  revokeAll<C extends RevocationContext>(context: C): Promise<CountedResult<C>> {
+    return this.revoke({ kind: 'global' }, context) as Promise<CountedResult<C>>;
   }
 
   /** Ends every active session created or last refreshed from `ip`. */
   revokeIp(ip: string, context: RevocationContext): Promise<RevocationResult> {
-    return this.revoke({ kind: 'ip', ip }, context);
+    return this.counted({ kind: 'ip', ip }, context);
   }
 
   /** The audit trail, newest first. */
@@ -216,14 +240,26 @@ export class RevocationService {
    * safe to retry (revocations are idempotent). In a caller's transaction, the commit is the
    * caller's: the announcement waits for it.
    */
-  private revoke(target: RevocationTarget, context: RevocationContext): Promise<RevocationResult> {
+  private revoke(
+    target: RevocationTarget,
+    context: RevocationContext,
+  ): Promise<RevocationResult<number | null>> {
     return StoreDeadline.run(this.config.storeTimeoutMs, () => this.record(target, context));
+  }
+
+  /** Revocations by `jti`, session or IP read each session they end, so they always count. */
+  private async counted(
+    target: RevocationTarget,
+    context: RevocationContext,
+  ): Promise<RevocationResult> {
+    const { revoked } = await this.revoke(target, context);
+    return { revoked: revoked ?? 0 };
   }
 
   private async record(
     target: RevocationTarget,
     context: RevocationContext,
-  ): Promise<RevocationResult> {
+  ): Promise<RevocationResult<number | null>> {
     const at = this.clock.now();
     const command = {
       target,
@@ -232,6 +268,7 @@ export class RevocationService {
       at,
       tokenLifetimeMs: this.config.accessTokenTtlMs + this.config.clockToleranceMs,
       sessionLifetimeMs: this.config.sessionAbsoluteTimeoutMs,
+      ...(context.count === false ? { count: false } : {}),
     };
     const transaction = context.transaction;
     if (transaction === undefined) {

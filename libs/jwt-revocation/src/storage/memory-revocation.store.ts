@@ -113,7 +113,7 @@ export class MemoryRevocationStore implements RevocationStore {
         );
         break;
       case 'user': {
-        const count = this.countActive(command.at, (s) => s.subject === t.subject);
+        const count = this.countIfAsked(command, (s) => s.subject === t.subject);
         const version = (this.userVersions.get(t.subject) ?? 0) + 1;
         this.userVersions.set(t.subject, version);
         this.userRevokedAt.set(
@@ -124,14 +124,14 @@ export class MemoryRevocationStore implements RevocationStore {
         break;
       }
       case 'global': {
-        const count = this.countActive(command.at, () => true);
+        const count = this.countIfAsked(command, () => true);
         this.globalVersion += 1;
         this.globalRevokedAt = Math.max(this.globalRevokedAt, command.at);
         outcome = { count, changes: [this.record(command, 'global', '*', this.globalVersion, 0)] };
         break;
       }
       case 'claims': {
-        const count = this.countActive(command.at, (s) => s.subject === t.subject);
+        const count = this.countIfAsked(command, (s) => s.subject === t.subject);
         const version = (this.claimsVersions.get(t.subject) ?? 0) + 1;
         this.claimsVersions.set(t.subject, version);
         this.claimsChangedAt.set(
@@ -239,6 +239,13 @@ export class MemoryRevocationStore implements RevocationStore {
       { user: this.userVersions.get(s.subject) ?? 0, global: this.globalVersion },
       now,
     );
+  }
+
+  private countIfAsked(
+    command: RevocationCommand,
+    match: (s: SessionRecord) => boolean,
+  ): number | null {
+    return command.count === false ? null : this.countActive(command.at, match);
   }
 
   private countActive(now: number, match: (s: SessionRecord) => boolean): number {

@@ -44,6 +44,13 @@ export interface RevocationCommand {
   tokenLifetimeMs: number;
   /** The longest a session can last: how long the denial of an unknown session is kept. */
   sessionLifetimeMs: number;
+  /**
+   * Count what the revocation ended (default true). When false, a user-wide, global or claims
+   * revocation reads nothing that grows with the sessions it ends (it is one version write and one
+   * change-log row), and its outcome's and audit entry's `count` are null. Other kinds count anyway:
+   * they read each session they end.
+   */
+  count?: boolean;
 }
 
 /**
@@ -65,9 +72,12 @@ export interface RevocationChange {
   at?: number;
 }
 
-/** The result of a revocation: how many tokens or sessions it ended, and the changes to apply. */
+/**
+ * The result of a revocation: how many tokens or sessions it ended (null when not counted), and
+ * the changes to apply.
+ */
 export interface RevocationOutcome {
-  count: number;
+  count: number | null;
   changes: RevocationChange[];
 }
 
@@ -106,7 +116,8 @@ export interface AuditEntry {
   target: string;
   reason: string;
   actor: string | null;
-  count: number;
+  /** What the revocation ended; null when it was made with `count: false`. */
+  count: number | null;
   createdAt: number;
 }
 

@@ -279,6 +279,34 @@ export function revocationStoreContract(
     expect(snapshot.userVersions).toEqual([['alice', 2, T0 + 2 * MINUTE]]);
   });
 
+  it('revokes user-wide, globally and claims without counting when asked, auditing a null count', async () => {
+    const session = sessionFixture({ subject: 'uncounted' });
+    await store.createSession(session);
+    const uncounted = (target: RevocationTarget, at: number) =>
+      store.revoke({ ...command(target, at), count: false });
+    const user = await uncounted({ kind: 'user', subject: 'uncounted' }, T0 + MINUTE);
+    expect(user.count).toBeNull();
+    expect(user.changes).toEqual([
+      expect.objectContaining({ kind: 'user', target: 'uncounted', version: 1, at: T0 + MINUTE }),
+    ]);
+    expect(await store.listSessions('uncounted', T0 + MINUTE)).toEqual([]);
+    const claims = await uncounted({ kind: 'claims', subject: 'uncounted' }, T0 + MINUTE);
+    expect(claims.count).toBeNull();
+    const global = await uncounted({ kind: 'global' }, T0 + MINUTE);
+    expect(global.count).toBeNull();
+    expect(await store.versions('uncounted')).toEqual({ user: 1, global: 1, claims: 1 });
+    // Other kinds read each session they end, so they count anyway.
+    const other = sessionFixture({ subject: 'counted', globalVersion: 1 });
+    await store.createSession(other);
+    expect((await uncounted({ kind: 'session', sessionId: other.id }, T0 + MINUTE)).count).toBe(1);
+    expect((await store.queryAudit({ limit: 10 })).map((e) => [e.kind, e.count])).toEqual([
+      ['session', 1],
+      ['global', null],
+      ['claims', null],
+      ['user', null],
+    ]);
+  });
+
   it('keeps the time of the latest wholesale revocation, for tokens that carry no versions', async () => {
     const first = await store.revoke(command({ kind: 'user', subject: 'erin' }, T0 + 2 * MINUTE));
     // Recorded late (clocks of instances differ): the time never moves back.

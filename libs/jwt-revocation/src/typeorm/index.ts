@@ -9,6 +9,7 @@ export {
   RevocationVersionEntity,
 } from './revocation.entities';
 export {
+  AllowUncountedAudit1765200000000,
   CreateJwtRevocation1764300000000,
   CreateJwtRevocationSignals1765100000000,
   IndexLiveSessionsBySubject1764600000000,

@@ -150,8 +150,8 @@ export class RevocationAuditEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   actor: string | null;
 
-  @Column({ type: 'integer' })
-  count: number;
+  @Column({ type: 'integer', nullable: true })
+  count: number | null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;

@@ -291,6 +291,7 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
         'RecordWholesaleRevocationTime1764900000000',
         'RecordClaimsVersions1765000000000',
         'CreateJwtRevocationSignals1765100000000',
+        'AllowUncountedAudit1765200000000',
       ]);
       const store = new TypeOrmRevocationStore(ds);
       expect(await store.versions('kept')).toEqual({ user: 1, global: 0, claims: 0 });

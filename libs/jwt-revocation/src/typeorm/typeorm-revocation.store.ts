@@ -283,7 +283,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
         return this.revokeSessions(em, command, [...new Set(rows.map((r) => r.id))], true);
       }
       case 'user': {
-        const count = await this.countActive(em, command.at, t.subject);
+        const count = await this.countIfAsked(em, command, t.subject);
         const version = await this.bumpVersion(em, 'user', t.subject, command.at);
         return {
           count,
@@ -291,7 +291,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
         };
       }
       case 'global': {
-        const count = await this.countActive(em, command.at);
+        const count = await this.countIfAsked(em, command);
         const version = await this.bumpVersion(em, 'global', '*', command.at);
         return {
           count,
@@ -299,7 +299,7 @@ export class TypeOrmRevocationStore implements RevocationStore {
         };
       }
       case 'claims': {
-        const count = await this.countActive(em, command.at, t.subject);
+        const count = await this.countIfAsked(em, command, t.subject);
         const version = await this.bumpVersion(em, 'claims', t.subject, command.at);
         return {
           count,
@@ -344,6 +344,16 @@ export class TypeOrmRevocationStore implements RevocationStore {
       );
     }
     return { count, changes };
+  }
+
+  /** Null when the command asks for no count: that read grows with the user's sessions. */
+  private countIfAsked(
+    em: EntityManager,
+    command: RevocationCommand,
+    subject?: string,
+  ): Promise<number | null> {
+    if (command.count === false) return Promise.resolve(null);
+    return this.countActive(em, command.at, subject);
   }
 
   /** Counts with `COUNT(*)` (TypeORM's `getCount` counts distinct ids, which sorts them) over one index. */

@@ -3,6 +3,7 @@ import { IndexLiveSessionsBySubject1764600000000 } from './1764600000000-index-l
 import { RecordWholesaleRevocationTime1764900000000 } from './1764900000000-record-wholesale-revocation-time.migration';
 import { RecordClaimsVersions1765000000000 } from './1765000000000-record-claims-versions.migration';
 import { CreateJwtRevocationSignals1765100000000 } from './1765100000000-create-jwt-revocation-signals.migration';
+import { AllowUncountedAudit1765200000000 } from './1765200000000-allow-uncounted-audit.migration';
 
 /** Add these to your `DataSource`'s `migrations` (they suit SQLite, Postgres and MySQL/MariaDB). */
 export const JWT_REVOCATION_MIGRATIONS = [
@@ -11,6 +12,7 @@ export const JWT_REVOCATION_MIGRATIONS = [
   RecordWholesaleRevocationTime1764900000000,
   RecordClaimsVersions1765000000000,
   CreateJwtRevocationSignals1765100000000,
+  AllowUncountedAudit1765200000000,
 ];
 
 export {
@@ -19,4 +21,5 @@ export {
   RecordWholesaleRevocationTime1764900000000,
   RecordClaimsVersions1765000000000,
   CreateJwtRevocationSignals1765100000000,
+  AllowUncountedAudit1765200000000,
 };
