@@ -93,7 +93,9 @@ export interface LiveProbeResult {
   registry_bytes_per_socket: number;
   /** Heap and external memory of the server process for as many real `ws` connections. */
   real_sockets_mb: number;
-  /** From the user-wide revocation call to every socket closed by this instance. */
+  /** From the user-wide revocation call to its return (the sockets close after it, in chunks). */
+  revoke_user_call_ms: number;
+  /** From the same call to every socket closed by this instance. */
   revoke_user_fan_out_ms: number;
   /** From the same call to the client process having seen all 4401 close frames. */
   revoke_user_all_clients_closed_ms: number;

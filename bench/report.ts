@@ -145,7 +145,7 @@ export function toMarkdown(r: BenchResults): string {
   lines.push(
     `| live connections: registry memory for ${fmt(l.sockets)} idle sockets (per socket) | ${fmt(l.registry_mb, 1)} MB (${fmt(l.registry_bytes_per_socket)} B) |`,
     `| live connections: server heap + external for ${fmt(l.sockets)} real \`ws\` sockets | ${fmt(l.real_sockets_mb, 1)} MB |`,
-    `| live connections: user-wide revocation closing ${fmt(l.sockets)} sockets: on this instance / until every client saw 4401 | ${fmt(l.revoke_user_fan_out_ms, 1)} / ${fmt(l.revoke_user_all_clients_closed_ms, 1)} ms |`,
+    `| live connections: user-wide revocation of ${fmt(l.sockets)} sockets: the call / all closed on this instance / every client saw 4401 | ${fmt(l.revoke_user_call_ms, 1)} / ${fmt(l.revoke_user_fan_out_ms, 1)} / ${fmt(l.revoke_user_all_clients_closed_ms, 1)} ms |`,
     `| live connections: user-wide revocation of a user with no socket, ${fmt(l.sockets)} registered | ${fmt(l.revoke_other_user_ms, 2)} ms |`,
   );
   lines.push(
