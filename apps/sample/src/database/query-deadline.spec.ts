@@ -5,17 +5,10 @@ import {
   testDatabaseKinds,
   type TestDatabase,
 } from '../../../../test/support/databases';
+import { within } from '../../../../test/support/until';
 import { boundQueriesByDeadline } from './query-deadline';
 
 const SLEEP = { postgres: 'SELECT pg_sleep(0.6)', mariadb: 'SELECT SLEEP(0.6)' } as const;
-
-const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms),
-    ),
-  ]);
 
 describe.each(testDatabaseKinds().filter((kind) => kind !== 'sqlite'))(
   'boundQueriesByDeadline on %s',
