@@ -136,6 +136,60 @@ describe.each(testDatabaseKinds())('TypeOrmRevocationStore on %s', (kind) => {
     }
   });
 
+  const pagedDatabase = kind === 'postgres' ? it.skip : it;
+  pagedDatabase(
+    'reads each snapshot page along the primary key, never sorting the live rows per page',
+    async () => {
+      const db = await createTestDatabase(kind);
+      try {
+        const ds = await openRevocationDataSource(db);
+        const now = Date.now();
+        const rows = Array.from({ length: 3000 }, (_, n) => ({
+          kind: n % 2 ? 'session' : 'jti',
+          target: `t-${n}`,
+          version: 0,
+          expiresAt: now + 60_000,
+          createdAt: now,
+        }));
+        for (let from = 0; from < rows.length; from += 250) {
+          const values = rows.slice(from, from + 250);
+          await ds
+            .createQueryBuilder()
+            .insert()
+            .into(RevocationChangeEntity)
+            .values(values)
+            .execute();
+        }
+        const pages: string[] = [];
+        const query = ds.query.bind(ds);
+        ds.query = ((...args: Parameters<DataSource['query']>) => {
+          if (args[0].includes('ORDER BY seq LIMIT')) pages.push(args[0]);
+          return query(...args);
+        }) as typeof ds.query;
+        expect(
+          await snapshotChanges(await new TypeOrmRevocationStore(ds).loadSnapshot(now)),
+        ).toHaveLength(3000);
+        ds.query = query;
+        expect(pages.length).toBeGreaterThan(0);
+        const plan: Record<string, unknown>[] = await ds.query(
+          `${kind === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN'} ${pages[0]}`,
+          [0],
+        );
+        // SQLite: one rowid range search; MySQL/MariaDB: the page's own row reads the primary key.
+        const detail = JSON.stringify(plan);
+        expect(detail).not.toMatch(/TEMP B-TREE|filesort/i);
+        if (kind === 'sqlite') expect(detail).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+        else
+          expect(plan.find((row) => row.table === 'jwt_revocation_change')).toMatchObject({
+            key: 'PRIMARY',
+          });
+        await ds.destroy();
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
   postgresOnly(
     'fails a snapshot whose connection is cut mid-stream, without crashing, and reads the next one whole',
     async () => {

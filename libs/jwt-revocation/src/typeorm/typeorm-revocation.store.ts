@@ -104,7 +104,8 @@ export class TypeOrmRevocationStore implements RevocationStore {
     aggregate: string,
   ): AsyncGenerator<RevocationChange[]> {
     const query = `SELECT ${aggregate} AS entries FROM (SELECT seq, kind, target, expires_at
-      FROM ${table} WHERE seq > ? AND ${live} ORDER BY seq LIMIT ${SNAPSHOT_BATCH}) page`;
+      FROM ${table} ${this.dialect.primaryKeyOrder} WHERE seq > ? AND ${live}
+      ORDER BY seq LIMIT ${SNAPSHOT_BATCH}) page`;
     for (let after = 0; ;) {
       const [batch]: { entries: string | string[] | null }[] = await this.dataSource.query(query, [
         after,
