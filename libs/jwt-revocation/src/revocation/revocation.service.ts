@@ -23,7 +23,6 @@ import {
   RevocationTransaction,
 } from '../storage/revocation-store.interface';
 import type { RevocableClaims } from '../tokens/token.claims';
-import { StoreDeadline } from '../storage/store-deadline';
 import { RevocationCache, RevocationVerdict } from './revocation.cache';
 import { RevocationSync } from './revocation-sync.service';
 
@@ -191,7 +190,7 @@ export class RevocationService {
       );
     });
     try {
-      await Promise.race([StoreDeadline.run(ms, () => this.sync.confirmFresh()), late]);
+      await Promise.race([this.sync.confirmFresh(), late]);
     } catch (error) {
       if (error instanceof StoreUnavailableException) throw error;
       throw new StoreUnavailableException(
@@ -244,7 +243,19 @@ export class RevocationService {
     target: RevocationTarget,
     context: RevocationContext,
   ): Promise<RevocationResult<number | null>> {
-    return StoreDeadline.run(this.config.storeTimeoutMs, () => this.record(target, context));
+    return this.record(target, context, this.store);
+  }
+
+  /**
+   * `revokeSession` inside an operation of `SessionService` (a refresh that finds its session idle),
+   * with what is left of that operation's budget. @internal
+   */
+  async revokeSessionWithin(
+    store: RevocationStore,
+    sessionId: string,
+    context: RevocationContext,
+  ): Promise<void> {
+    await this.record({ kind: 'session', sessionId }, context, store);
   }
 
   /** Revocations by `jti`, session or IP read each session they end, so they always count. */
@@ -259,6 +270,7 @@ export class RevocationService {
   private async record(
     target: RevocationTarget,
     context: RevocationContext,
+    store: RevocationStore,
   ): Promise<RevocationResult<number | null>> {
     const at = this.clock.now();
     const command = {
@@ -272,11 +284,10 @@ export class RevocationService {
     };
     const transaction = context.transaction;
     if (transaction === undefined) {
-      const outcome = await this.store.revoke(command);
+      const outcome = await store.revoke(command);
       await this.announce(target, context, outcome, at);
       return { revoked: outcome.count };
     }
-    const store = this.store;
     if (!store.afterCommit) {
       throw new TypeError(
         'jwt-revocation: the configured store cannot join a transaction (use TypeOrmRevocationStore).',

@@ -16,7 +16,7 @@ import {
   SessionRecord,
 } from '../storage/revocation-store.interface';
 import { isSessionActive } from '../storage/session-state';
-import { StoreDeadline } from '../storage/store-deadline';
+import { withinBudget } from '../storage/bounded-revocation.store';
 import type { AccessTokenClaims, RefreshTokenClaims } from '../tokens/token.claims';
 import { newTokenId, TokenIssuer } from '../tokens/token.issuer';
 import { TokenVerifier } from '../tokens/token.verifier';
@@ -103,10 +103,11 @@ export class SessionService {
         new Error(`jwt-revocation: client ${JSON.stringify(clientId)} is not registered.`),
       );
     }
-    return this.withinDeadline(() => this.startSession(subject, options, clientId));
+    return this.withinDeadline((store) => this.startSession(store, subject, options, clientId));
   }
 
   private async startSession(
+    store: RevocationStore,
     subject: string,
     options: IssueOptions,
     clientId: string,
@@ -115,11 +116,11 @@ export class SessionService {
     const session = newSessionRecord(
       subject,
       options,
-      await this.store.versions(subject),
+      await store.versions(subject),
       now,
       this.config,
     );
-    await this.sync.publish([await this.store.createSession(session)]);
+    await this.sync.publish([await store.createSession(session)]);
     return this.pair(session, now, clientId);
   }
 
@@ -136,9 +137,9 @@ export class SessionService {
     context: ClientContext = {},
     options: RefreshOptions = {},
   ): Promise<TokenPair> {
-    return this.withinDeadline(async () => {
+    return this.withinDeadline(async (store) => {
       try {
-        return await this.rotate(refreshToken, context, options);
+        return await this.rotate(store, refreshToken, context, options);
       } catch (error) {
         throw this.asInvalidGrant(error);
       }
@@ -161,6 +162,7 @@ export class SessionService {
   }
 
   private async rotate(
+    store: RevocationStore,
     refreshToken: unknown,
     context: ClientContext,
     options: RefreshOptions,
@@ -173,7 +175,7 @@ export class SessionService {
         'The refresh token was issued to a client that may not refresh tokens',
       );
     }
-    const live = await this.liveSession(claims);
+    const live = await this.liveSession(store, claims);
     let session = live.session;
     if (claims.jti === session.refreshJti) {
       await options.beforeRotate?.(toView(session), context);
@@ -192,7 +194,7 @@ export class SessionService {
         ip: clip(context.ip, 64),
         ...(current ? { claims: current } : {}),
       };
-      if (await this.store.rotateRefresh(rotation)) {
+      if (await store.rotateRefresh(rotation)) {
         return this.pair(
           {
             ...session,
@@ -208,7 +210,7 @@ export class SessionService {
           clientId,
         );
       }
-      session = (await this.liveSession(claims)).session;
+      session = (await this.liveSession(store, claims)).session;
     }
     const now = this.clock.now();
     const withinGrace =
@@ -217,7 +219,10 @@ export class SessionService {
       session.rotatedAt !== null &&
       now - session.rotatedAt <= this.config.refreshReuseGraceMs;
     if (withinGrace) return this.pair(session, now, clientId);
-    await this.revocations.revokeSession(session.id, { reason: 'refresh_reuse', actor: 'system' });
+    await this.revocations.revokeSessionWithin(store, session.id, {
+      reason: 'refresh_reuse',
+      actor: 'system',
+    });
     throw new RefreshTokenReusedException(
       session.id,
       session.subject,
@@ -271,19 +276,22 @@ export class SessionService {
     sessionId: string,
     context: Partial<RevocationContext> = {},
   ): Promise<boolean> {
-    return this.withinDeadline(() => this.revokeOwnSession(subject, sessionId, context));
+    return this.withinDeadline((store) =>
+      this.revokeOwnSession(store, subject, sessionId, context),
+    );
   }
 
   private async revokeOwnSession(
+    store: RevocationStore,
     subject: string,
     sessionId: string,
     context: Partial<RevocationContext>,
   ): Promise<boolean> {
-    const session = await this.store.findSession(sessionId);
+    const session = await store.findSession(sessionId);
     if (!session || session.subject !== subject) return false;
-    const versions = await this.store.versions(subject);
+    const versions = await store.versions(subject);
     if (!isSessionActive(session, versions, this.clock.now())) return false;
-    await this.revocations.revokeSession(sessionId, { reason: 'logout', ...context });
+    await this.revocations.revokeSessionWithin(store, sessionId, { reason: 'logout', ...context });
     return true;
   }
 
@@ -304,13 +312,14 @@ export class SessionService {
   }
 
   private async liveSession(
+    store: RevocationStore,
     claims: RefreshTokenClaims,
   ): Promise<{ session: SessionRecord; versions: RevocationVersions }> {
-    const session = await this.store.findSession(claims.sid);
+    const session = await store.findSession(claims.sid);
     if (!session || session.subject !== claims.sub) throw new TokenRevokedException('session');
     const now = this.clock.now();
     if (session.revokedAt === null && session.expiresAt <= now) {
-      await this.revocations.revokeSession(session.id, {
+      await this.revocations.revokeSessionWithin(store, session.id, {
         reason: 'session_timeout',
         actor: 'system',
       });
@@ -319,12 +328,12 @@ export class SessionService {
         'The refresh token has expired: its session reached its maximum lifetime',
       );
     }
-    const versions = await this.store.versions(session.subject);
+    const versions = await store.versions(session.subject);
     if (!isSessionActive(session, versions, now)) throw new TokenRevokedException('session');
     if (claims.uv < versions.user || claims.gv < versions.global)
       throw new TokenRevokedException('user');
     if (this.isIdle(session, now)) {
-      await this.revocations.revokeSession(session.id, {
+      await this.revocations.revokeSessionWithin(store, session.id, {
         reason: 'session_timeout',
         actor: 'system',
       });
@@ -337,8 +346,8 @@ export class SessionService {
   }
 
   /** One `storeTimeout` for all the store calls of an operation, not one per call. */
-  private withinDeadline<T>(work: () => Promise<T>): Promise<T> {
-    return StoreDeadline.run(this.config.storeTimeoutMs, work);
+  private withinDeadline<T>(work: (store: RevocationStore) => Promise<T>): Promise<T> {
+    return work(withinBudget(this.store, this.config.storeTimeoutMs));
   }
 
   private isIdle(session: SessionRecord, now: number): boolean {

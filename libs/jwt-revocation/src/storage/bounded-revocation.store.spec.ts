@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryFailedError } from 'typeorm';
 import {
   RevocationUnavailableException,
@@ -195,6 +196,43 @@ describe('one deadline per operation', () => {
       inner.delayMs = 50;
       await expect(ctx.sessions.issue('u1')).resolves.toMatchObject({ tokenType: 'Bearer' });
     } finally {
+      await ctx.close();
+    }
+  });
+
+  it('gives the revocation a refresh makes (a reused refresh token) what is left of the refresh budget', async () => {
+    const inner = new SlowStore();
+    const ctx = await setup({ store: inner, storeTimeout: 0.2, refreshReuseGrace: 0 });
+    try {
+      const first = await ctx.sessions.issue('u1');
+      await ctx.sessions.refresh(first.refreshToken);
+      inner.delayMs = 120; // versions, then the session's revocation: each in time, not both
+      const started = Date.now();
+      await expect(ctx.sessions.refresh(first.refreshToken)).rejects.toBeInstanceOf(
+        StoreUnavailableException,
+      );
+      expect(Date.now() - started).toBeLessThan(350);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('keeps no AsyncLocalStorage of its own: on Node < 24 one turns on promise hooks for the whole process', async () => {
+    const run = jest.spyOn(AsyncLocalStorage.prototype, 'run');
+    const enterWith = jest.spyOn(AsyncLocalStorage.prototype, 'enterWith');
+    const ctx = await setup({ store: new SlowStore() });
+    try {
+      const pair = await ctx.sessions.issue('u1');
+      const next = await ctx.sessions.refresh(pair.refreshToken);
+      const claims = ctx.verifier.verifyAccessToken(next.accessToken);
+      await ctx.revocations.confirmNotRevoked(claims);
+      await ctx.sessions.revokeOwn('u1', next.sessionId);
+      await ctx.revocations.revokeUser('u1', { reason: 'admin', count: false });
+      expect(run).not.toHaveBeenCalled();
+      expect(enterWith).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+      enterWith.mockRestore();
       await ctx.close();
     }
   });

@@ -81,6 +81,8 @@ export class StoreLatency {
  */
 export class BoundedRevocationStore implements RevocationStore {
   private readonly retryAfterSeconds: number;
+  /** When this view's operation runs out of time (`performance.now()` clock); see `within`. */
+  private deadlineAt = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly inner: RevocationStore,
@@ -93,6 +95,18 @@ export class BoundedRevocationStore implements RevocationStore {
   }
 
   readonly afterCommit?: (transaction: RevocationTransaction, action: () => Promise<void>) => void;
+
+  /**
+   * This store with one budget of `ms` for every call made through it, on top of each call's
+   * `storeTimeout`: an operation of several calls (a refresh reads the session, the versions, then
+   * rotates) answers within one `storeTimeout`, not one per call. The budget travels with the view,
+   * not in an `AsyncLocalStorage`, which on Node < 24 turns on promise hooks for the whole process.
+   */
+  within(ms: number): BoundedRevocationStore {
+    const view = Object.create(this) as BoundedRevocationStore;
+    view.deadlineAt = Math.min(this.deadlineAt, performance.now() + ms);
+    return view;
+  }
 
   async init(): Promise<void> {
     await this.inner.init?.();
@@ -150,8 +164,11 @@ export class BoundedRevocationStore implements RevocationStore {
   }
 
   private async call<T>(work: () => Promise<T>, withDeadline = true): Promise<T> {
-    const left = StoreDeadline.remaining();
-    const timeoutMs = left === undefined ? this.timeoutMs : Math.min(this.timeoutMs, left);
+    const timeoutMs = Math.min(
+      this.timeoutMs,
+      this.deadlineAt - performance.now(),
+      StoreDeadline.remaining() ?? Number.POSITIVE_INFINITY,
+    );
     if (withDeadline && timeoutMs <= 0) {
       throw new StoreUnavailableException('timeout', this.retryAfterSeconds);
     }
@@ -184,4 +201,9 @@ export class BoundedRevocationStore implements RevocationStore {
       ? error
       : new StoreUnavailableException(failure, this.retryAfterSeconds, { cause: error });
   }
+}
+
+/** `store` with one budget of `ms` for all its calls (see `BoundedRevocationStore.within`). */
+export function withinBudget(store: RevocationStore, ms: number): RevocationStore {
+  return store instanceof BoundedRevocationStore ? store.within(ms) : store;
 }

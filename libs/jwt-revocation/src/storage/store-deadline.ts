@@ -12,6 +12,11 @@ const budget = new AsyncLocalStorage<number>();
  * (each still bounded by `storeTimeout`) share it with the app's own queries: a call made with
  * nothing left fails at once with `StoreUnavailableException` (503 + `Retry-After`).
  *
+ * It is an `AsyncLocalStorage`: on Node < 24 the first `run` turns on promise hooks for the whole
+ * process, which cost a small Nest route about a fifth of its throughput in this project's
+ * benchmark. The library itself never calls `run` (its operations carry their budget explicitly),
+ * so that cost is only paid by apps that use this.
+ *
  * ```ts
  * import { StoreDeadline } from 'nestjs-jwt-revocation';
  *
