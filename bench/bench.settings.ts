@@ -44,7 +44,7 @@ export function benchSettings(argv: string[]): BenchSettings {
         propagationGapMs: 5,
         pollIntervalS: 0.25,
         loadBoots: 1,
-        costRounds: 3,
+        costRounds: 5,
         liveSockets: 10_000,
         naiveRows: 100_000,
       }
@@ -61,7 +61,7 @@ export function benchSettings(argv: string[]): BenchSettings {
         propagationGapMs: 15,
         pollIntervalS: 0.25,
         loadBoots: 3,
-        costRounds: 5,
+        costRounds: 9,
         liveSockets: 10_000,
         naiveRows: 1_000_000,
       };
