@@ -161,7 +161,24 @@ async function writeReport(results: BenchResults): Promise<void> {
   process.stdout.write(markdown + '\n');
 }
 
+/** `--report-only`: the goals judged again and the report written again from `latest.json`, nothing measured. */
+async function reportOnly(): Promise<void> {
+  const path = join(ROOT, 'bench/results/latest.json');
+  const measured = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+  await writeReport({ ...measured, goals: judge(measured) });
+  log(`report written again from ${path}`);
+}
+
+function judge(r: Omit<BenchResults, 'goals'>): BenchResults['goals'] {
+  return GOALS.map((g) => ({
+    goal: g.goal,
+    measured: g.measured(r as BenchResults),
+    met: g.met(r as BenchResults),
+  }));
+}
+
 async function main() {
+  if (process.argv.includes('--report-only')) return reportOnly();
   const started = Date.now();
   const settings = benchSettings(process.argv);
   log(
@@ -267,14 +284,7 @@ async function main() {
       ratios,
       ratio_pairs: ratioPairs,
     };
-    const results: BenchResults = {
-      ...partial,
-      goals: GOALS.map((g) => ({
-        goal: g.goal,
-        measured: g.measured(partial as BenchResults),
-        met: g.met(partial as BenchResults),
-      })),
-    };
+    const results: BenchResults = { ...partial, goals: judge(partial) };
     await writeReport(results);
     log(
       `done in ${Math.round(results.duration_s)} s; wrote bench/results/latest.{json,md} and throughput.svg${settings.quick ? '' : ', and the figures in README.md'}`,
