@@ -20,7 +20,7 @@ import {
   serverCpu,
 } from './bench.processes';
 import type { BenchSettings } from './bench.settings';
-import { median } from './bench.shared';
+import { median, medianCi95 } from './bench.shared';
 import type { BenchResults, PairedRatio, ThroughputFigure } from './report';
 
 /** The phases of a run, each a function of what it measures and the settings. */
@@ -159,11 +159,14 @@ export async function measureHalfLoad(
   rate: number,
   settings: BenchSettings,
 ): Promise<BenchResults['half_load']> {
-  const pairs = await pairedSlices(load, a, b, settings, { rate });
-  const control = await pairedSlices(load, a, a, settings, { rate });
+  const slices = { ...settings, pairs: settings.halfLoadPairs, pairS: settings.halfLoadSliceS };
+  const pairs = await pairedSlices(load, a, b, slices, { rate });
+  const control = await pairedSlices(load, a, a, slices, { rate });
   const diff = (p: { a: Slice; b: Slice }, key: 'p99' | 'mean') =>
     p.b.result[key] - p.a.result[key];
+  const ci = (values: number[]) => medianCi95(values).map(round3) as [number, number];
   return {
+    slice_s: settings.halfLoadSliceS,
     rate: Math.round(rate),
     verify_only_p99: median(pairs.map((p) => p.a.result.p99)),
     revocation_1m_p99: median(pairs.map((p) => p.b.result.p99)),
@@ -173,6 +176,9 @@ export async function measureHalfLoad(
     added_mean: median(pairs.map((p) => diff(p, 'mean'))),
     added_p99_pairs: pairs.map((p) => round3(diff(p, 'p99'))),
     control_p99_pairs: control.map((p) => round3(diff(p, 'p99'))),
+    added_p99_ci95: ci(pairs.map((p) => diff(p, 'p99'))),
+    control_p99: median(control.map((p) => diff(p, 'p99'))),
+    control_p99_ci95: ci(control.map((p) => diff(p, 'p99'))),
   };
 }
 

@@ -70,6 +70,19 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A distribution-free 95% confidence interval for the median (order statistics, normal
+ * approximation of the binomial): what a median of noisy per-pair differences can be trusted to.
+ */
+export function medianCi95(values: number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const lower = Math.max(1, Math.floor(n / 2 - half));
+  const upper = Math.min(n, Math.ceil(n / 2 + 1 + half));
+  return [sorted[lower - 1], sorted[upper - 1]];
+}
+
 export function percentile(values: ArrayLike<number>, p: number): number {
   if (values.length === 0) return 0;
   const sorted = Array.from(values).sort((a, b) => a - b);

@@ -52,6 +52,12 @@ export interface BenchResults {
     added_p99_pairs: number[];
     /** The same differences between two slices of verify-only: what the machine alone does. */
     control_p99_pairs: number[];
+    /** Slice length (s); runs before 2026-12-07 used the throughput pairs' 2 s slices and have no intervals. */
+    slice_s?: number;
+    /** 95% confidence interval of `added_p99` (the median), from the order statistics of the pairs. */
+    added_p99_ci95?: [number, number];
+    control_p99?: number;
+    control_p99_ci95?: [number, number];
   };
   check_ns: CheckProbeResult;
   memory_per_1m_jti: MemoryProbeResult;
@@ -128,8 +134,15 @@ export function toMarkdown(r: BenchResults): string {
   );
   lines.push(
     `| at the same rate, mean latency: verify only / revocation 1M / added | ${fmt(h.verify_only_mean, 3)} / ${fmt(h.revocation_1m_mean, 3)} / ${fmt(h.added_mean, 3)} ms |`,
-    `| at the same rate, p99 difference per back-to-back pair: revocation 1M − verify only | ${h.added_p99_pairs.map((d) => fmt(d, 1)).join(', ')} ms |`,
-    `| the same for verify only against itself (A/A control: the machine alone) | ${h.control_p99_pairs.map((d) => fmt(d, 1)).join(', ')} ms |`,
+    ...(h.added_p99_ci95 && h.control_p99_ci95 && h.control_p99 !== undefined
+      ? [
+          `| at the same rate, p99 difference per back-to-back pair of ${h.slice_s} s slices (revocation 1M − verify only), ${h.added_p99_pairs.length} pairs: median [95% CI], range | ${fmt(h.added_p99, 2)} [${fmt(h.added_p99_ci95[0], 2)}, ${fmt(h.added_p99_ci95[1], 2)}], ${fmt(Math.min(...h.added_p99_pairs), 1)} to ${fmt(Math.max(...h.added_p99_pairs), 1)} ms |`,
+          `| the same for verify only against itself (A/A control: the machine alone) | ${fmt(h.control_p99, 2)} [${fmt(h.control_p99_ci95[0], 2)}, ${fmt(h.control_p99_ci95[1], 2)}], ${fmt(Math.min(...h.control_p99_pairs), 1)} to ${fmt(Math.max(...h.control_p99_pairs), 1)} ms |`,
+        ]
+      : [
+          `| at the same rate, p99 difference per back-to-back pair: revocation 1M − verify only | ${h.added_p99_pairs.map((d) => fmt(d, 1)).join(', ')} ms |`,
+          `| the same for verify only against itself (A/A control: the machine alone) | ${h.control_p99_pairs.map((d) => fmt(d, 1)).join(', ')} ms |`,
+        ]),
   );
   lines.push(
     `| the revocation check alone (1M jti, 100k sessions, 100k users loaded), per call: p50 / p99 / p99.9 | ${fmt(r.check_ns.p50_ns)} / ${fmt(r.check_ns.p99_ns)} / ${fmt(r.check_ns.p999_ns)} ns |`,
