@@ -41,7 +41,7 @@ export function benchSettings(argv: string[]): BenchSettings {
     ? {
         quick,
         rounds: 1,
-        warmupS: [1, 0],
+        warmupS: [0.5, 0],
         measureS: 0.5,
         pairs: 4,
         pairS: 0.5,
