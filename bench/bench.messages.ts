@@ -52,11 +52,18 @@ export interface ServerCpu {
   heap_mb: number;
 }
 
-export interface CheckProbeResult {
+/** Nanoseconds per call of one step, timed call by call. */
+export interface CallCost {
   calls: number;
   p50_ns: number;
   p99_ns: number;
   p999_ns: number;
+}
+
+/** The revocation check alone, then the guard's steps on a repeated token (check.probe.ts). */
+export interface CheckProbeResult extends CallCost {
+  /** Absent in runs before it. */
+  guard?: Record<'extract' | 'verify_cached' | 'guard', CallCost>;
 }
 
 export interface MemoryProbeResult {

@@ -128,12 +128,15 @@ export async function comparePaired(
   const pairs = await pairedSlices(load, a, b, settings, { tokensFile });
   const ratios = pairs.map((p) => p.b.result.rps / p.a.result.rps);
   const cpu = pairs.map((p) => p.a.cpuUs / p.b.cpuUs);
+  const ci = (values: number[]) => medianCi95(values).map(round3) as [number, number];
   const out: PairedRatio = {
     ratio: round3(median(ratios)),
+    ci95: ci(ratios),
     pairs: ratios.map(round3),
     min: round3(Math.min(...ratios)),
     max: round3(Math.max(...ratios)),
     cpu_ratio: round3(median(cpu)),
+    cpu_ci95: ci(cpu),
     cpu_pairs: cpu.map(round3),
     a_cpu_us_per_request: round3(median(pairs.map((p) => p.a.cpuUs))),
     b_cpu_us_per_request: round3(median(pairs.map((p) => p.b.cpuUs))),
@@ -142,7 +145,7 @@ export async function comparePaired(
     a_rps: Math.round(median(pairs.map((p) => p.a.result.rps))),
   };
   log(
-    `${b.adapter} ${b.scenario} / ${a.scenario}: ${out.ratio} (pairs ${out.min}–${out.max}); CPU per request ${out.cpu_ratio} (${out.b_cpu_us_per_request} vs ${out.a_cpu_us_per_request} µs)`,
+    `${b.adapter} ${b.scenario} / ${a.scenario}: ${out.ratio} [${out.ci95!.join(', ')}] (pairs ${out.min}–${out.max}); CPU per request ${out.cpu_ratio} (${out.b_cpu_us_per_request} vs ${out.a_cpu_us_per_request} µs)`,
   );
   return out;
 }

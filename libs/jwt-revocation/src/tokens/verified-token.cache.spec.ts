@@ -44,6 +44,55 @@ describe('VerifiedTokenCache', () => {
       expect(cache.get(other)).toBeUndefined();
   });
 
+  it('tells apart tokens that end the same way, through stores, hits, deletions and evictions', () => {
+    const tail = '.' + 'S'.repeat(20);
+    const token = fc
+      .tuple(
+        fc.constantFrom('a', 'b', 'ab', 'ba', 'aa', ''),
+        fc.constantFrom(tail, 'x' + tail, 'y'),
+      )
+      .map(([head, end]) => head + end);
+    const operation = fc.oneof(
+      fc.record({ set: token }),
+      fc.record({ get: token }),
+      fc.record({ del: token }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(operation, { maxLength: 300 }),
+        (max, ops) => {
+          const cache = new VerifiedTokenCache(max, 1 << 20);
+          const model = new Map<string, AccessTokenClaims>();
+          for (const op of ops) {
+            if ('set' in op) {
+              const own = { sub: op.set } as AccessTokenClaims;
+              cache.set(op.set, own, keyA, 10);
+              if (cache.get(op.set)) model.set(op.set, own);
+            } else if ('del' in op) {
+              cache.delete(op.del);
+              model.delete(op.del);
+              expect(cache.get(op.del)).toBeUndefined();
+            } else {
+              const hit = cache.get(op.get);
+              if (hit) expect(hit.claims).toBe(model.get(op.get));
+            }
+            expect(cache.size).toBeLessThanOrEqual(max);
+          }
+          let held = 0;
+          for (const [t, c] of model) {
+            const hit = cache.get(t);
+            if (hit) {
+              expect(hit.claims).toBe(c);
+              held++;
+            }
+          }
+          expect(held).toBe(cache.size);
+        },
+      ),
+    );
+  });
+
   it('keeps the tokens in use through a flood of tokens seen once', () => {
     const cache = new VerifiedTokenCache(100, 1 << 24);
     const hot = Array.from({ length: 20 }, (_, i) => `hot-${i}`);
