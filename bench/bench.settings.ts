@@ -62,7 +62,7 @@ export function benchSettings(argv: string[]): BenchSettings {
         rounds: 3,
         warmupS: [3, 1],
         measureS: 5,
-        pairs: 40,
+        pairs: 50,
         pairS: 0.5,
         pairWarmupS: 2,
         halfLoadPairs: 100,

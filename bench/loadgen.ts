@@ -170,6 +170,11 @@ function reply(message: LoadGeneratorReply): void {
 }
 
 const tokenFiles = new Map<string, string[]>();
+/**
+ * Where each tokens file's next run goes on: a run that started again from the first token would
+ * send the same few thousand tokens in every short slice, which the token cache then holds.
+ */
+const tokenCursors = new Map<string, number>();
 
 /** The `authorization` values of a tokens file, read once. */
 function authorizations(file: string): string[] {
@@ -190,8 +195,9 @@ process.on('message', (message: LoadGeneratorRequest) => {
     return;
   }
   if (message.rate) return paced(message, message.rate);
-  const pool = message.tokensFile ? authorizations(message.tokensFile) : undefined;
-  let next = 0;
+  const file = message.tokensFile;
+  const pool = file ? authorizations(file) : undefined;
+  let next = file ? (tokenCursors.get(file) ?? 0) : 0;
   const instance = autocannon(
     {
       url: message.url,
@@ -213,6 +219,7 @@ process.on('message', (message: LoadGeneratorRequest) => {
     },
     (error, result) => {
       running.delete(message.id);
+      if (file) tokenCursors.set(file, next % pool!.length);
       if (error) return reply({ id: message.id, error: String(error) });
       const out: LoadResult = {
         rps: result.requests.total / result.duration,

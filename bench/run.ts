@@ -25,7 +25,7 @@ import {
   startServer,
 } from './bench.processes';
 import { benchSettings, BenchSettings } from './bench.settings';
-import { Adapter, HOSTILE_TOKENS, SCENARIOS, Scenario } from './bench.shared';
+import { Adapter, HOSTILE_TOKENS, median, SCENARIOS, Scenario } from './bench.shared';
 import type { LoadProbeResult } from './bench.messages';
 import {
   BenchResults,
@@ -134,7 +134,7 @@ function versionOf(name: string): string {
 }
 
 function method(s: BenchSettings, pairs: number): string {
-  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians. Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after the cache has replaced everything it held, so it never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
+  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians, and ratios as the median of the per-round ratios (the two servers of a ratio measured close together in each round). Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after the cache has replaced everything it held, so it never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
 }
 
 async function writeReport(results: BenchResults): Promise<void> {
@@ -236,15 +236,17 @@ async function main() {
     }
 
     const f = throughput.fastify;
+    /** `b` over `a` in each round (the machine's speed of that round cancels), then the median. */
+    const rounds = (b: Scenario, a: Scenario) =>
+      median(f[b].rounds.map((rps, round) => rps / f[a].rounds[round]));
     const ratios: Record<string, number> = {
       ...Object.fromEntries(Object.entries(ratioPairs).map(([k, p]) => [k, p.ratio])),
-      revocation_1m_vs_empty_rounds: f['revocation-1m'].rps / f['revocation-empty'].rps,
-      revocation_vs_no_guard_rounds: f['revocation-1m'].rps / f['no-guard'].rps,
-      revocation_uncached_vs_verify_only_rounds:
-        f['revocation-uncached'].rps / f['verify-only'].rps,
-      revocation_vs_stock_passport_string_rounds: f['revocation-1m'].rps / f['stock-passport'].rps,
-      revocation_vs_naive_sqlite: f['revocation-1m'].rps / f['naive-sqlite'].rps,
-      revocation_vs_naive_postgres: f['revocation-1m'].rps / f['naive-postgres'].rps,
+      revocation_1m_vs_empty_rounds: rounds('revocation-1m', 'revocation-empty'),
+      revocation_vs_no_guard_rounds: rounds('revocation-1m', 'no-guard'),
+      revocation_uncached_vs_verify_only_rounds: rounds('revocation-uncached', 'verify-only'),
+      revocation_vs_stock_passport_string_rounds: rounds('revocation-1m', 'stock-passport'),
+      revocation_vs_naive_sqlite: rounds('revocation-1m', 'naive-sqlite'),
+      revocation_vs_naive_postgres: rounds('revocation-1m', 'naive-postgres'),
     };
     const partial: Omit<BenchResults, 'goals'> = {
       date: new Date().toISOString(),
