@@ -116,6 +116,7 @@ export async function pairedSlices(
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const ci95 = (values: number[]) => medianCi95(values).map(round3) as [number, number];
 
 /** `b`'s req/s over `a`'s, per back-to-back pair, with the spread and the CPU-per-request ratio. */
 export async function comparePaired(
@@ -128,15 +129,14 @@ export async function comparePaired(
   const pairs = await pairedSlices(load, a, b, settings, { tokensFile });
   const ratios = pairs.map((p) => p.b.result.rps / p.a.result.rps);
   const cpu = pairs.map((p) => p.a.cpuUs / p.b.cpuUs);
-  const ci = (values: number[]) => medianCi95(values).map(round3) as [number, number];
   const out: PairedRatio = {
     ratio: round3(median(ratios)),
-    ci95: ci(ratios),
+    ci95: ci95(ratios),
     pairs: ratios.map(round3),
     min: round3(Math.min(...ratios)),
     max: round3(Math.max(...ratios)),
     cpu_ratio: round3(median(cpu)),
-    cpu_ci95: ci(cpu),
+    cpu_ci95: ci95(cpu),
     cpu_pairs: cpu.map(round3),
     a_cpu_us_per_request: round3(median(pairs.map((p) => p.a.cpuUs))),
     b_cpu_us_per_request: round3(median(pairs.map((p) => p.b.cpuUs))),
@@ -167,7 +167,6 @@ export async function measureHalfLoad(
   const control = await pairedSlices(load, a, a, slices, { rate });
   const diff = (p: { a: Slice; b: Slice }, key: 'p99' | 'mean') =>
     p.b.result[key] - p.a.result[key];
-  const ci = (values: number[]) => medianCi95(values).map(round3) as [number, number];
   return {
     slice_s: settings.halfLoadSliceS,
     rate: Math.round(rate),
@@ -179,9 +178,9 @@ export async function measureHalfLoad(
     added_mean: median(pairs.map((p) => diff(p, 'mean'))),
     added_p99_pairs: pairs.map((p) => round3(diff(p, 'p99'))),
     control_p99_pairs: control.map((p) => round3(diff(p, 'p99'))),
-    added_p99_ci95: ci(pairs.map((p) => diff(p, 'p99'))),
+    added_p99_ci95: ci95(pairs.map((p) => diff(p, 'p99'))),
     control_p99: median(control.map((p) => diff(p, 'p99'))),
-    control_p99_ci95: ci(control.map((p) => diff(p, 'p99'))),
+    control_p99_ci95: ci95(control.map((p) => diff(p, 'p99'))),
   };
 }
 

@@ -123,7 +123,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices: the median of the per-pair ratios, with the 95% confidence interval of that median (a goal is met when the lower end reaches it); "CPU per request" divides the servers\' own CPU time by the requests they answered.',
     '',
-    '## Ratios from the round medians (Fastify)',
+    '## Ratios from the rounds (Fastify: median of the per-round ratios)',
     '',
     '| ratio | value |',
     '| --- | ---: |',

@@ -100,10 +100,10 @@ export class VerifiedTokenCache {
     if (bytes > this.maxBytes) return;
     const full = this.count >= this.maxEntries || this.totalBytes + bytes > this.maxBytes;
     if (full && this.churning && Math.random() >= CHURN_ADMISSION) return;
-    this.delete(token);
+    const bucket = this.bucketOf(token);
+    this.remove(token, bucket);
     while (this.count >= this.maxEntries || this.totalBytes + bytes > this.maxBytes)
       this.evictOne();
-    const bucket = this.bucketOf(token);
     const index = this.free.pop() ?? this.ring.length;
     const slot: Slot = {
       token,
@@ -121,21 +121,7 @@ export class VerifiedTokenCache {
   }
 
   delete(token: string): void {
-    const bucket = this.bucketOf(token);
-    let previous: Slot | undefined;
-    let slot = this.buckets.get(bucket);
-    while (slot !== undefined && slot.token !== token) {
-      previous = slot;
-      slot = slot.next;
-    }
-    if (!slot) return;
-    if (previous) previous.next = slot.next;
-    else if (slot.next) this.buckets.set(bucket, slot.next);
-    else this.buckets.delete(bucket);
-    this.ring[slot.index] = undefined;
-    this.free.push(slot.index);
-    this.count--;
-    this.totalBytes -= slot.bytes;
+    this.remove(token, this.bucketOf(token));
   }
 
   /** Drops every token `key` verified. */
@@ -150,6 +136,23 @@ export class VerifiedTokenCache {
     this.free = [];
     this.hand = 0;
     this.totalBytes = 0;
+  }
+
+  private remove(token: string, bucket: number): void {
+    let previous: Slot | undefined;
+    let slot = this.buckets.get(bucket);
+    while (slot !== undefined && slot.token !== token) {
+      previous = slot;
+      slot = slot.next;
+    }
+    if (!slot) return;
+    if (previous) previous.next = slot.next;
+    else if (slot.next) this.buckets.set(bucket, slot.next);
+    else this.buckets.delete(bucket);
+    this.ring[slot.index] = undefined;
+    this.free.push(slot.index);
+    this.count--;
+    this.totalBytes -= slot.bytes;
   }
 
   /** Called only while an entry is held, so the hand finds one within two turns of the ring. */
