@@ -26,6 +26,8 @@ export class RedisRevocationTransport implements RevocationTransport {
   private readonly channel: string;
   private subscriber?: Redis;
   private publisher?: Redis;
+  /** The subscription of the current connection is active (reset whenever it drops). */
+  private subscribed = false;
 
   constructor(private readonly options: RedisRevocationTransportOptions = {}) {
     this.channel = options.channel ?? 'jwt-revocation:changes';
@@ -51,10 +53,12 @@ export class RedisRevocationTransport implements RevocationTransport {
       const message = parseRevocationMessage(body);
       if (message) handlers.onMessage(message);
     });
+    this.subscriber.on('close', () => (this.subscribed = false));
     const subscribed = new Promise<void>((resolve) => {
       this.subscriber!.on('ready', () => {
         this.subscriber!.subscribe(this.channel).then(
           () => {
+            this.subscribed = true;
             handlers.onSubscribed();
             resolve();
           },
@@ -74,8 +78,11 @@ export class RedisRevocationTransport implements RevocationTransport {
     await this.publisher.publish(this.channel, JSON.stringify(message));
   }
 
+  /** Subscribed on a live connection and able to publish: a reconnected client is not connected until both. */
   isConnected(): boolean {
-    return this.subscriber?.status === 'ready';
+    return (
+      this.subscribed && this.subscriber?.status === 'ready' && this.publisher?.status === 'ready'
+    );
   }
 
   async stop(): Promise<void> {
