@@ -215,15 +215,18 @@ describe.each(
     const client = LiveSocketClient.open(port, tokens.access_token);
     await client.ready;
     const opened = Date.now();
-    await sleep(2000);
+    const { roles, exp } = claimsOf(tokens.access_token) as { roles: string[]; exp: number };
+    // The close timer runs in real time from the open, for what the (standing) manual clock says is
+    // left of the first token: between 2 and 3 s with a 3 s lifetime and whole-second exp.
+    const firstExpiry = opened + exp * 1000 - t.clock.now();
+    await sleep(firstExpiry - 1000 - Date.now());
     // The manual clock follows real time here, so the newer token expires later than the first.
     await t.advance(Date.now() - opened);
     // Issued as the login issues it, without a password hash that may outlast the first token.
-    const { roles } = claimsOf(tokens.access_token) as { roles: string[] };
     const newer = await t.app.get(SessionService).issue(user.id, { roles });
     client.send('reauthenticate', { token: newer.accessToken });
     await client.next('reauthenticated', 5000);
-    await sleep(3100 - (Date.now() - opened));
+    await sleep(firstExpiry + 300 - Date.now());
     client.send('ping');
     await client.next('pong', 5000);
     expect(await within(client.closed, 8000, 'socket closed')).toEqual({
