@@ -143,9 +143,10 @@ export async function comparePaired(
     a_gc_ms: round3(pairs.reduce((sum, p) => sum + p.a.gcMs, 0)),
     b_gc_ms: round3(pairs.reduce((sum, p) => sum + p.b.gcMs, 0)),
     a_rps: Math.round(median(pairs.map((p) => p.a.result.rps))),
+    same_process: a.port === b.port,
   };
   log(
-    `${b.adapter} ${b.scenario} / ${a.scenario}: ${out.ratio} [${out.ci95!.join(', ')}] (pairs ${out.min}–${out.max}); CPU per request ${out.cpu_ratio} (${out.b_cpu_us_per_request} vs ${out.a_cpu_us_per_request} µs)`,
+    `${b.adapter} ${b.scenario} / ${a.scenario}${out.same_process ? ' (same process)' : ''}: ${out.ratio} [${out.ci95!.join(', ')}] (pairs ${out.min}–${out.max}); CPU per request ${out.cpu_ratio} (${out.b_cpu_us_per_request} vs ${out.a_cpu_us_per_request} µs)`,
   );
   return out;
 }

@@ -9,7 +9,7 @@ import type {
   ServerCpu,
   ServerReady,
 } from './bench.messages';
-import type { Adapter, Scenario } from './bench.shared';
+import { Adapter, PEER_PATH, Scenario } from './bench.shared';
 
 /** The processes of a run: servers pinned to one core, the load generator to the other, probes. */
 const run = promisify(execFile);
@@ -34,9 +34,16 @@ export interface Server {
   scenario: Scenario;
   adapter: Adapter;
   port: number;
+  /** The route loaded: `/ping` (the scenario's), or `PEER_PATH` for its same-process peer. */
+  path?: string;
   token: string;
   tokensFile?: string;
   child: ChildProcess;
+}
+
+/** `server`'s same-process peer route, as a server of the peer's scenario for the phases. */
+export function peerRoute(server: Server, peer: Scenario): Server {
+  return { ...server, scenario: peer, path: PEER_PATH };
 }
 
 /** Starts a server on any core (they start side by side), then pins it to the server core. */
@@ -93,7 +100,7 @@ export class LoadGenerator {
 
   /** Loads `server` for `seconds` (at most `rate` req/s when given); `stop` ends it early. */
   start(
-    server: Pick<Server, 'port' | 'token' | 'tokensFile'>,
+    server: Pick<Server, 'port' | 'path' | 'token' | 'tokensFile'>,
     seconds: number,
     options: { rate?: number; tokensFile?: string } = {},
   ) {
@@ -102,7 +109,7 @@ export class LoadGenerator {
     this.send({
       type: 'load',
       id,
-      url: `http://127.0.0.1:${server.port}/ping`,
+      url: `http://127.0.0.1:${server.port}${server.path ?? '/ping'}`,
       token: server.token,
       tokensFile: options.tokensFile ?? server.tokensFile,
       connections: this.connections,
@@ -113,7 +120,7 @@ export class LoadGenerator {
   }
 
   run(
-    server: Pick<Server, 'port' | 'token' | 'tokensFile'>,
+    server: Pick<Server, 'port' | 'path' | 'token' | 'tokensFile'>,
     seconds: number,
     options: { rate?: number; tokensFile?: string } = {},
   ): Promise<LoadResult> {

@@ -15,14 +15,16 @@ import { NestFactory } from '@nestjs/core';
 import { createVerifier } from 'fast-jwt';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
+  Clock,
   extractBearerToken,
   JwtRevocationGuard,
   JwtRevocationModule,
+  JwtRevocationModuleOptions,
   MemoryRevocationStore,
   SessionService,
   TokenVerifier,
@@ -36,7 +38,9 @@ import {
   BENCH_SECRET,
   BENCH_USER,
   HOSTILE_TOKENS,
+  PEER_PATH,
   randomIds,
+  SAME_PROCESS_PEER,
   Scenario,
 } from './bench.shared';
 
@@ -44,10 +48,30 @@ const scenario = process.env.SCENARIO as Scenario;
 const adapter = (process.env.ADAPTER ?? 'fastify') as Adapter;
 const databaseUrl = process.env.DATABASE_URL;
 
-/** The library's verifier alone: what "verification without revocation" costs. */
+/** The library's verifier of this server's options with its token cache off (bench only). */
+const VERIFIER_WITHOUT_CACHE = Symbol('VERIFIER_WITHOUT_CACHE');
+
+/** The module's resolved options, which the package does not export: reached in its build by path. */
+const { JwtRevocationConfig } = require(
+  resolve(__dirname, '../../libs/jwt-revocation/dist/jwt-revocation.config.js'),
+) as { JwtRevocationConfig: new (options: JwtRevocationModuleOptions) => object };
+
+function verifierWithoutCache(options: JwtRevocationModuleOptions) {
+  return {
+    provide: VERIFIER_WITHOUT_CACHE,
+    inject: [Clock],
+    useFactory: (clock: Clock) =>
+      new TokenVerifier(
+        new JwtRevocationConfig({ ...options, verifiedTokenCache: { maxEntries: 0 } }) as never,
+        clock,
+      ),
+  };
+}
+
+/** The library's verifier alone, uncached: what "verification without revocation" costs. */
 @Injectable()
 class VerifyOnlyGuard implements CanActivate {
-  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
+  constructor(@Inject(VERIFIER_WITHOUT_CACHE) private readonly verifier: TokenVerifier) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest();
@@ -157,10 +181,10 @@ function guardFor(s: Scenario): Type<CanActivate> | undefined {
   }
 }
 
-function controllerFor(guard: Type<CanActivate> | undefined) {
+function controllerFor(guard: Type<CanActivate> | undefined, path = 'ping') {
   @Controller()
   class PingController {
-    @Get('ping')
+    @Get(path)
     ping() {
       return { ok: true, scenario };
     }
@@ -231,21 +255,26 @@ async function main() {
   const naive = scenario === 'naive-sqlite' || scenario === 'naive-postgres';
   const loaded = ['revocation-1m', 'revocation-uncached', 'revocation-hostile'].includes(scenario);
   const uncached = scenario === 'verify-only' || scenario === 'revocation-uncached';
+  const options: JwtRevocationModuleOptions = {
+    secret: BENCH_SECRET,
+    store: loaded ? new LoadedStore() : new MemoryRevocationStore(),
+    allowInMemoryStoreInProduction: true,
+    // A full run outlasts the default 15 minutes: every token is issued at start-up.
+    accessTokenTtl: 7200,
+    pollInterval: 0,
+    purgeInterval: 0,
+    ...(uncached && { verifiedTokenCache: { maxEntries: 0 } }),
+  };
+  const peer = SAME_PROCESS_PEER[scenario];
   @Module({
-    imports: [
-      JwtRevocationModule.forRoot({
-        secret: BENCH_SECRET,
-        store: loaded ? new LoadedStore() : new MemoryRevocationStore(),
-        allowInMemoryStoreInProduction: true,
-        // A full run outlasts the default 15 minutes: every token is issued at start-up.
-        accessTokenTtl: 7200,
-        pollInterval: 0,
-        purgeInterval: 0,
-        ...(uncached && { verifiedTokenCache: { maxEntries: 0 } }),
-      }),
+    imports: [JwtRevocationModule.forRoot(options)],
+    controllers: [
+      controllerFor(guardFor(scenario)),
+      ...(peer ? [controllerFor(guardFor(peer), PEER_PATH.slice(1))] : []),
+      cpuController(),
     ],
-    controllers: [controllerFor(guardFor(scenario)), cpuController()],
     providers: [
+      verifierWithoutCache(options),
       ...(scenario.startsWith('stock-passport') ? [StockJwtStrategy] : []),
       ...(naive ? [dataSourceProvider(), NaiveJwtStrategy] : []),
     ],

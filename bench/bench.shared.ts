@@ -51,6 +51,21 @@ export const SCENARIO_LABELS: Record<Scenario, string> = {
 };
 
 /**
+ * The peer route each revocation server also serves at `PEER_PATH`, in the same process: the
+ * ratios between a feature and its absence (the guard, the token cache) are then taken without the
+ * differences between two processes (heap layout, code placement), which reach 1.5% per request on
+ * this machine and moved those ratios more between runs than their intervals within one. The empty
+ * server has the same route as the 1M one, so the two differ only in the state they hold.
+ */
+export const SAME_PROCESS_PEER: Partial<Record<Scenario, 'no-guard' | 'verify-only'>> = {
+  'revocation-empty': 'no-guard',
+  'revocation-1m': 'no-guard',
+  'revocation-uncached': 'verify-only',
+  'revocation-hostile': 'verify-only',
+};
+export const PEER_PATH = '/peer';
+
+/**
  * Distinct tokens the cache-hostile scenario cycles through: ten times the default cache size, so
  * that a token comes back only after the cache has admitted (1 in 8 misses while churning) more new
  * tokens than it holds. Its steady hit rate is then 0; with twice the size it was about 0.4.

@@ -32,6 +32,8 @@ export interface PairedRatio {
   a_gc_ms: number;
   b_gc_ms: number;
   a_rps: number;
+  /** `a` is a route of `b`'s own server (see `SAME_PROCESS_PEER`); absent in runs before it. */
+  same_process?: boolean;
 }
 
 export interface BenchResults {
@@ -116,12 +118,12 @@ export function toMarkdown(r: BenchResults): string {
   const interval = (ci?: [number, number]) => (ci ? `[${fmt(ci[0], 3)}, ${fmt(ci[1], 3)}]` : '–');
   for (const [k, p] of Object.entries(r.ratio_pairs)) {
     lines.push(
-      `| ${k} | ${fmt(p.ratio, 3)} | ${interval(p.ci95)} | ${fmt(p.min, 2)}–${fmt(p.max, 2)} (${p.pairs.length} pairs) | ${fmt(p.cpu_ratio, 3)} ${interval(p.cpu_ci95)} | ${fmt(p.b_cpu_us_per_request, 1)} vs ${fmt(p.a_cpu_us_per_request, 1)} | ${fmt(p.b_gc_ms, 0)} vs ${fmt(p.a_gc_ms, 0)} |`,
+      `| ${k}${p.same_process ? ' (same process)' : ''} | ${fmt(p.ratio, 3)} | ${interval(p.ci95)} | ${fmt(p.min, 2)}–${fmt(p.max, 2)} (${p.pairs.length} pairs) | ${fmt(p.cpu_ratio, 3)} ${interval(p.cpu_ci95)} | ${fmt(p.b_cpu_us_per_request, 1)} vs ${fmt(p.a_cpu_us_per_request, 1)} | ${fmt(p.b_gc_ms, 0)} vs ${fmt(p.a_gc_ms, 0)} |`,
     );
   }
   lines.push(
     '',
-    'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices: the median of the per-pair ratios, with the 95% confidence interval of that median (a goal is met when the lower end reaches it); "CPU per request" divides the servers\' own CPU time by the requests they answered.',
+    'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices: the median of the per-pair ratios, with the 95% confidence interval of that median (a goal is met when the lower end reaches it); "CPU per request" divides the servers\' own CPU time by the requests they answered. "Same process": the peer is a second route of the revocation scenario\'s own server (no guard, or the verifier alone with its cache off), so the ratio holds no difference between two processes.',
     '',
     '## Ratios from the rounds (Fastify: median of the per-round ratios)',
     '',

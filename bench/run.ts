@@ -19,13 +19,22 @@ import {
   LoadGenerator,
   log,
   nodeJson,
+  peerRoute,
   PINNED,
   Server,
   SERVER_CPU,
   startServer,
 } from './bench.processes';
 import { benchSettings, BenchSettings } from './bench.settings';
-import { Adapter, HOSTILE_TOKENS, median, SCENARIOS, Scenario } from './bench.shared';
+import {
+  Adapter,
+  HOSTILE_TOKENS,
+  median,
+  PEER_PATH,
+  SAME_PROCESS_PEER,
+  SCENARIOS,
+  Scenario,
+} from './bench.shared';
 import type { LoadProbeResult } from './bench.messages';
 import {
   BenchResults,
@@ -45,7 +54,8 @@ const NAIVE: Scenario[] = ['naive-sqlite', 'naive-postgres'];
 
 /**
  * The paired comparisons: [ratio name, peer (a), revocation scenario (b)]. Each runs on both
- * adapters; the Express ones get the `_express` suffix.
+ * adapters; the Express ones get the `_express` suffix. Where the peer is `b`'s same-process peer
+ * (`SAME_PROCESS_PEER`), `a` is that route of `b`'s server; the others compare two servers.
  */
 const COMPARISONS: [string, Scenario, Scenario][] = [
   ['revocation_vs_no_guard', 'no-guard', 'revocation-1m'],
@@ -117,10 +127,11 @@ async function pairedPhase(load: LoadGenerator, servers: Server[], settings: Ben
   for (const adapter of ADAPTERS) {
     for (const [name, a, b] of COMPARISONS) {
       const hostile = find(adapter, 'revocation-hostile').tokensFile;
+      const server = find(adapter, b);
       out[`${name}${adapter === 'express' ? '_express' : ''}`] = await comparePaired(
         load,
-        find(adapter, a),
-        find(adapter, b),
+        SAME_PROCESS_PEER[b] === a ? peerRoute(server, a) : find(adapter, a),
+        server,
         settings,
         b === 'revocation-hostile' ? hostile : undefined,
       );
@@ -134,7 +145,7 @@ function versionOf(name: string): string {
 }
 
 function method(s: BenchSettings, pairs: number): string {
-  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians, and ratios as the median of the per-round ratios (the two servers of a ratio measured close together in each round). Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after the cache has replaced everything it held, so it never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
+  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The revocation servers also serve GET ${PEER_PATH} in the same process (no guard; or, with the token cache off and with cache-hostile tokens, our verifier alone with its own cache off): the ratios to no guard and to verify-only are taken against that route, the others between two servers. The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians, and ratios as the median of the per-round ratios (the two servers of a ratio measured close together in each round). Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after the cache has replaced everything it held, so it never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
 }
 
 async function writeReport(results: BenchResults): Promise<void> {
