@@ -52,7 +52,7 @@ export function startServer(
   adapter: Adapter,
   env: Record<string, string>,
 ): Promise<Server> {
-  const child = spawn(process.execPath, [join(__dirname, 'bench.server.js')], {
+  const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'bench.server.js')], {
     env: { ...process.env, ...env, SCENARIO: scenario, ADAPTER: adapter, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
