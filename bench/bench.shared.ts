@@ -67,8 +67,9 @@ export const PEER_PATH = '/peer';
 
 /**
  * Distinct tokens the cache-hostile scenario cycles through: ten times the default cache size, so
- * that a token comes back only after the cache has admitted (1 in 8 misses while churning) more new
- * tokens than it holds. Its steady hit rate is then 0; with twice the size it was about 0.4.
+ * that a token comes back only after more misses than the cache holds (the cache's doorkeeper has
+ * forgotten it by then, and the cache does not admit it). Its steady hit rate is then 0; with twice
+ * the size and the random admission before the doorkeeper, it was about 0.4.
  */
 export const HOSTILE_TOKENS = 100_000;
 

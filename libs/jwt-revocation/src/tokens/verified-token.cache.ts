@@ -29,11 +29,10 @@ const ENTRY_OVERHEAD_BYTES = 165;
 const WINDOW = 1024;
 /** Characters at the end of a token that choose its bucket: 96 bits of its signature. */
 const TAIL = 16;
-/**
- * While churning, a new token is admitted with this probability: at random, as a counter would
- * starve a token whose requests keep falling between two admissions.
- */
-const CHURN_ADMISSION = 1 / 8;
+/** Bits of the doorkeeper per entry the cache may hold (two are set per token). */
+const DOOR_BITS_PER_ENTRY = 8;
+/** The doorkeeper's largest size: 2^24 bits (2 MB), for caches of more than 2M entries. */
+const DOOR_MAX_BITS = 2 ** 24;
 
 /**
  * Access tokens that passed signature and claims verification, keyed on the exact token string (a
@@ -43,9 +42,11 @@ const CHURN_ADMISSION = 1 / 8;
  * used since it last passed (evicting the oldest entry of a Map instead would skip the holes its
  * deletions leave, a cost that grows with the churn). A flood of tokens seen once is evicted before
  * the tokens in use. While the cache is full and most lookups miss (every request a new token),
- * a new token is admitted with a chance of one in 8: evicting for tokens that will not come back is pure cost, and
- * a token that does come back is admitted after a few requests. Only successes are stored; the
- * caller re-checks every time-dependent claim on each hit.
+ * a new token is admitted only when it comes back: on its second miss within the last `maxEntries`
+ * misses (a doorkeeper, as in TinyLFU: a bitmap of 8 bits per entry, two set per token, cleared
+ * after `maxEntries` marks). Evicting for tokens that will not come back is pure cost, and storing
+ * them leaves garbage for the collector; a token that does come back is admitted on its second
+ * request. Only successes are stored; the caller re-checks every time-dependent claim on each hit.
  *
  * Tokens are found by their last 16 characters (their signature's, which nobody can choose without
  * the key), hashed with a random seed, then compared whole: a `Map` keyed on the string would hash
@@ -63,6 +64,8 @@ export class VerifiedTokenCache {
   private lookups = 0;
   private hits = 0;
   private churning = false;
+  private door: Uint32Array | undefined;
+  private doorMarks = 0;
 
   constructor(
     readonly maxEntries: number,
@@ -99,8 +102,8 @@ export class VerifiedTokenCache {
     const bytes = token.length + Math.ceil((payloadLength * 3) / 4) + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
     const full = this.count >= this.maxEntries || this.totalBytes + bytes > this.maxBytes;
-    if (full && this.churning && Math.random() >= CHURN_ADMISSION) return;
     const bucket = this.bucketOf(token);
+    if (full && this.churning && !this.seenRecently(bucket)) return;
     this.remove(token, bucket);
     while (this.count >= this.maxEntries || this.totalBytes + bytes > this.maxBytes)
       this.evictOne();
@@ -136,6 +139,26 @@ export class VerifiedTokenCache {
     this.free = [];
     this.hand = 0;
     this.totalBytes = 0;
+    this.door = undefined;
+    this.doorMarks = 0;
+  }
+
+  /** Whether the doorkeeper marked `hash` since it was last cleared; marks it if not. */
+  private seenRecently(hash: number): boolean {
+    const door = (this.door ??= new Uint32Array(doorBits(this.maxEntries) >>> 5));
+    const mask = door.length * 32 - 1;
+    const a = hash & mask;
+    const b = (Math.imul(hash ^ (hash >>> 13), 0x85ebca6b) >>> 2) & mask;
+    if ((door[a >>> 5] & (1 << (a & 31))) !== 0 && (door[b >>> 5] & (1 << (b & 31))) !== 0) {
+      return true;
+    }
+    if (++this.doorMarks > this.maxEntries) {
+      door.fill(0);
+      this.doorMarks = 1;
+    }
+    door[a >>> 5] |= 1 << (a & 31);
+    door[b >>> 5] |= 1 << (b & 31);
+    return false;
   }
 
   private remove(token: string, bucket: number): void {
@@ -175,4 +198,11 @@ export class VerifiedTokenCache {
     }
     return (h ^ (h >>> 15)) & 0x3fffffff;
   }
+}
+
+/** A power of two of at least `DOOR_BITS_PER_ENTRY` bits per entry, from 1,024 to `DOOR_MAX_BITS`. */
+function doorBits(maxEntries: number): number {
+  let bits = 1024;
+  while (bits < maxEntries * DOOR_BITS_PER_ENTRY && bits < DOOR_MAX_BITS) bits *= 2;
+  return bits;
 }
