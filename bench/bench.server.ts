@@ -37,6 +37,7 @@ import {
   Adapter,
   BENCH_SECRET,
   BENCH_USER,
+  CONTROL_PATH,
   HOSTILE_TOKENS,
   PEER_PATH,
   randomIds,
@@ -284,6 +285,9 @@ async function main() {
     controllers: [
       controllerFor(guardFor(scenario)),
       ...(peer ? [controllerFor(guardFor(peer), PEER_PATH.slice(1))] : []),
+      ...(scenario === 'revocation-1m'
+        ? [controllerFor(guardFor(scenario), CONTROL_PATH.slice(1))]
+        : []),
       cpuController(),
     ],
     providers: [

@@ -66,6 +66,14 @@ export const SAME_PROCESS_PEER: Partial<Record<Scenario, 'no-guard' | 'verify-on
 export const PEER_PATH = '/peer';
 
 /**
+ * An A/A control: the 1M server also serves its own route, with the same guard, at `CONTROL_PATH`,
+ * and the bench compares the two as it compares a revocation route with its same-process peer. The
+ * ratio's true value is 1; its median and interval show how far the method alone moves a
+ * same-process ratio in that run (on this shared machine, a few per cent either way).
+ */
+export const CONTROL_PATH = '/same';
+
+/**
  * Distinct tokens the cache-hostile scenario cycles through: ten times the default cache size, so
  * that a token comes back only after more misses than the cache holds (the cache's doorkeeper has
  * forgotten it by then, and the cache does not admit it). Its steady hit rate is then 0; with twice

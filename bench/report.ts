@@ -123,7 +123,10 @@ export function toMarkdown(r: BenchResults): string {
   }
   lines.push(
     '',
-    'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices: the median of the per-pair ratios, with the 95% confidence interval of that median (a goal is met when the lower end reaches it); "CPU per request" divides the servers\' own CPU time by the requests they answered. "Same process": the peer is a second route of the revocation scenario\'s own server (no guard, or the verifier alone with its cache off), so the ratio holds no difference between two processes.',
+    'Each ratio is the revocation scenario (b) over its peer (a), measured in alternating back-to-back slices: the median of the per-pair ratios, with the 95% confidence interval of that median (a goal is met when the lower end reaches it); "CPU per request" divides the servers\' own CPU time by the requests they answered. "Same process": the peer is a second route of the revocation scenario\'s own server (no guard, or the verifier alone with its cache off), so the ratio holds no difference between two processes.' +
+      (r.ratio_pairs.control_same_route
+        ? " `control_same_route` is an A/A control: the 1M server's route against an identical second route of the same process (same guard, same state), whose true ratio is 1: its median and interval show how far the method alone moves a same-process ratio in this run."
+        : ''),
     '',
     '## Ratios from the rounds (Fastify: median of the per-round ratios)',
     '',

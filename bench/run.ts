@@ -28,6 +28,7 @@ import {
 import { benchSettings, BenchSettings } from './bench.settings';
 import {
   Adapter,
+  CONTROL_PATH,
   HOSTILE_TOKENS,
   median,
   PEER_PATH,
@@ -119,7 +120,10 @@ async function startPhase(db: Databases, tmp: string, settings: BenchSettings) {
   return { servers, loadUrls, propagationUrl };
 }
 
-/** The paired comparisons on both adapters, with everything but the two servers of a pair idle. */
+/**
+ * The paired comparisons on both adapters, with everything but the two servers of a pair idle, then
+ * the A/A control (`CONTROL_PATH`) of each adapter (full runs: a few short quick pairs tell nothing).
+ */
 async function pairedPhase(load: LoadGenerator, servers: Server[], settings: BenchSettings) {
   const find = (adapter: Adapter, scenario: Scenario) =>
     servers.find((s) => s.adapter === adapter && s.scenario === scenario)!;
@@ -136,6 +140,14 @@ async function pairedPhase(load: LoadGenerator, servers: Server[], settings: Ben
         b === 'revocation-hostile' ? hostile : undefined,
       );
     }
+    if (settings.quick) continue;
+    const loaded = find(adapter, 'revocation-1m');
+    out[`control_same_route${adapter === 'express' ? '_express' : ''}`] = await comparePaired(
+      load,
+      { ...loaded, path: CONTROL_PATH },
+      loaded,
+      settings,
+    );
   }
   return out;
 }
@@ -145,7 +157,7 @@ function versionOf(name: string): string {
 }
 
 function method(s: BenchSettings, pairs: number): string {
-  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The revocation servers also serve GET ${PEER_PATH} in the same process (no guard; or, with the token cache off and with cache-hostile tokens, our verifier alone with its own cache off): the ratios to no guard and to verify-only are taken against that route, the others between two servers. The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians, and ratios as the median of the per-round ratios (the two servers of a ratio measured close together in each round). Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after more misses than the cache holds, when the cache's doorkeeper has forgotten it, so it is never admitted and never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
+  return `Each scenario serves GET /ping (small JSON) from its own process pinned to core ${SERVER_CPU}; autocannon (${s.connections} connections) runs in one long-lived process on core ${LOADGEN_CPU}. The revocation servers also serve GET ${PEER_PATH} in the same process (no guard; or, with the token cache off and with cache-hostile tokens, our verifier alone with its own cache off): the ratios to no guard and to verify-only are taken against that route, the others between two servers.${s.quick ? '' : ` The 1M server serves its own route a second time, at GET ${CONTROL_PATH}, for an A/A control.`} The ratios come from back-to-back pairs (${pairs} pairs of ${s.pairS} s slices per ratio, alternating which server goes first), with each server's CPU time per request read from the server itself (GET /__cpu) around every slice. The table: ${s.rounds} alternating round(s) of warm-up (${s.warmupS[0]} s in the first round, ${s.warmupS[1]} s after) + ${s.measureS} s; medians, and ratios as the median of the per-round ratios (the two servers of a ratio measured close together in each round). Half load is half of verify-only's rate in the pairs just before, paced evenly by the same process over plain keep-alive sockets. Every response of every run was checked to be 2xx. The cache-hostile scenario sends each request with the next of ${HOSTILE_TOKENS.toLocaleString('en-US')} distinct valid tokens (ten times the token cache's default size: a token comes back only after more misses than the cache holds, when the cache's doorkeeper has forgotten it, so it is never admitted and never hits), and its verify-only peer gets the same tokens. The 1M load is timed in a fresh process each time (median of ${s.loadBoots}). Propagation: ${s.propagationSamples} revocations per transport and phase at random intervals (mean ${s.propagationGapMs} ms), each timed from A's acknowledgement to B's first rejection. Live connections: ${s.liveSockets} real \`ws\` connections authenticated by LiveSocketAuthenticator, clients in another process; the registry's own memory is measured with as many registrations without sockets. All guards verify the same HS256 token; ours uses KeyObjects; the stock guards use passport-jwt with the secret as a KeyObject (best) or a string (as in the Nest docs); fast-jwt uses its cache (1,000 tokens). Naive lookups query a table of ${s.naiveRows} revoked jtis.`;
 }
 
 async function writeReport(results: BenchResults): Promise<void> {
