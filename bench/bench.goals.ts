@@ -20,13 +20,24 @@ const spread = (p: PairedRatio) =>
  */
 const atLeast = (p: PairedRatio) => p.ci95?.[0] ?? p.ratio;
 
+/**
+ * The A/A control of the run (full runs), beside a same-process ratio: how far the method alone
+ * moved a ratio whose true value is 1.
+ */
+function control(r: BenchResults, adapter: Adapter, p: PairedRatio): string {
+  const c = r.ratio_pairs[`control_same_route${suffix(adapter)}`];
+  if (!p.same_process || !c?.ci95) return '';
+  return `, A/A control ${c.ratio.toFixed(3)}× [${c.ci95[0].toFixed(3)}, ${c.ci95[1].toFixed(3)}]`;
+}
+
 /** A paired ratio at or above `min` on both adapters: the lower end of its 95% confidence interval. */
 function pairedGoal(goal: string, name: string, min: number): Goal {
   return {
     goal: `${goal} (Fastify and Express; lower end of the 95% CI of the paired median)`,
     measured: (r) =>
       ADAPTERS.map(
-        (a) => `${a === 'fastify' ? 'Fastify' : 'Express'} ${spread(pair(r, name, a))}`,
+        (a) =>
+          `${a === 'fastify' ? 'Fastify' : 'Express'} ${spread(pair(r, name, a))}${control(r, a, pair(r, name, a))}`,
       ).join('; '),
     met: (r) => ADAPTERS.every((a) => atLeast(pair(r, name, a)) >= min),
   };
