@@ -10,7 +10,8 @@ export interface BenchSettings {
    * Back-to-back pairs per ratio (A B, B A, ...), each slice `pairS` long: the ratio is taken per
    * pair, which cancels the drift of a shared machine between rounds; many short pairs read better
    * than a few long ones (the same route against itself, 2026-12-08: 250 pairs of 0.1 s gave 95%
-   * intervals of ±2%, 50 pairs of 0.5 s ±5%, in the same time).
+   * intervals of ±2% in a probe and ±3% in the full run after it, 50 pairs of 0.5 s ±5%, in the
+   * same time).
    */
   pairs: number;
   pairS: number;
