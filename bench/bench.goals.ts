@@ -35,10 +35,10 @@ function pairedGoal(goal: string, name: string, min: number): Goal {
   return {
     goal: `${goal} (Fastify and Express; lower end of the 95% CI of the paired median)`,
     measured: (r) =>
-      ADAPTERS.map(
-        (a) =>
-          `${a === 'fastify' ? 'Fastify' : 'Express'} ${spread(pair(r, name, a))}${control(r, a, pair(r, name, a))}`,
-      ).join('; '),
+      ADAPTERS.map((a) => {
+        const p = pair(r, name, a);
+        return `${a === 'fastify' ? 'Fastify' : 'Express'} ${spread(p)}${control(r, a, p)}`;
+      }).join('; '),
     met: (r) => ADAPTERS.every((a) => atLeast(pair(r, name, a)) >= min),
   };
 }
